@@ -1,0 +1,72 @@
+"""One settings object, read from environment variables with safe defaults.
+
+Every path derives from `LEDGER_HOME` unless set on its own, so a test points the whole
+product at a temporary directory by setting one variable.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class SettingsError(RuntimeError):
+    """A setting is missing or invalid; the message says which and how to fix it."""
+
+
+def _env_path(name: str, default: Path) -> Path:
+    value = os.environ.get(name)
+    return Path(value).expanduser() if value else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    landing_dir: Path
+    raw_dir: Path
+    warehouse_path: Path
+    publish_dir: Path
+    report_dir: Path
+    dbt_target: str
+    duckdb_memory_limit: str
+    duckdb_threads: int
+    environment: str
+    pseudonymization_key: str = field(repr=False)
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+
+DEV_PSEUDONYMIZATION_KEY = "inference-ledger-development-key"
+
+
+def load_settings() -> Settings:
+    """Build settings from `LEDGER_*` environment variables."""
+    home = _env_path("LEDGER_HOME", Path.cwd() / ".ledger").resolve()
+    environment = os.environ.get("LEDGER_ENV", "development").strip().lower()
+    key = os.environ.get("LEDGER_PSEUDONYMIZATION_KEY", "")
+    key_file = os.environ.get("LEDGER_PSEUDONYMIZATION_KEY_FILE")
+    if not key and key_file:
+        key = Path(key_file).read_text(encoding="utf-8").strip()
+    if not key:
+        if environment == "production":
+            raise SettingsError(
+                "LEDGER_PSEUDONYMIZATION_KEY (or LEDGER_PSEUDONYMIZATION_KEY_FILE) must be set "
+                "when LEDGER_ENV=production: user ids are pseudonymized with this key."
+            )
+        key = DEV_PSEUDONYMIZATION_KEY
+    return Settings(
+        home=home,
+        landing_dir=_env_path("LEDGER_LANDING_DIR", home / "landing"),
+        raw_dir=_env_path("LEDGER_RAW_DIR", home / "raw"),
+        warehouse_path=_env_path("LEDGER_WAREHOUSE", home / "warehouse.duckdb"),
+        publish_dir=_env_path("LEDGER_PUBLISH_DIR", home / "published"),
+        report_dir=_env_path("LEDGER_REPORT_DIR", home / "reports"),
+        dbt_target=os.environ.get("LEDGER_DBT_TARGET", "duckdb"),
+        duckdb_memory_limit=os.environ.get("LEDGER_DUCKDB_MEMORY_LIMIT", "3GB"),
+        duckdb_threads=int(os.environ.get("LEDGER_DUCKDB_THREADS", str(os.cpu_count() or 2))),
+        environment=environment,
+        pseudonymization_key=key,
+    )
