@@ -14,6 +14,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _not_yet(args: argparse.Namespace) -> int:
-    print(f"ledger {args.command}: not available yet in this release; "
-          "see README.md for what works today.", file=sys.stderr)
+    print(
+        f"ledger {args.command}: not available yet in this release; "
+        "see README.md for what works today.",
+        file=sys.stderr,
+    )
     return 2

@@ -24,7 +24,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or directories")
     parser.add_argument(
-        "--kind", choices=sorted(RECORD_KINDS), help="record kind for every file (default: from path)"
+        "--kind",
+        choices=sorted(RECORD_KINDS),
+        help="record kind for every file (default: from the path)",
     )
     parser.add_argument(
         "--max-errors", type=int, default=5, metavar="N", help="errors shown per file (default 5)"
