@@ -1,0 +1,199 @@
+"""Alerts delivered to a real HTTP receiver and a real SMTP server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import email
+import json
+import logging
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from email.message import Message
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import duckdb
+import pytest
+from aiosmtpd.controller import Controller
+
+from inference_ledger.alerts import run_alerts
+from inference_ledger.report.sample_marts import build_sample_warehouse
+
+REPORT = "https://reports.example.com/ops-report-2025-W20.html"
+SECRET = "s3cr3t-token"
+
+
+class Receiver:
+    """A webhook endpoint that records every POST."""
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, dict[str, str], bytes]] = []
+        received = self.requests
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                received.append((self.path, dict(self.headers), body))
+                self.send_response(200)
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def at(self, path: str) -> list[tuple[str, dict[str, str], bytes]]:
+        return [r for r in self.requests if r[0].split("?")[0] == path]
+
+
+class Mailbox:
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+        self.recipients: list[list[str]] = []
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd API)
+        self.messages.append(email.message_from_bytes(envelope.content))
+        self.recipients.append(list(envelope.rcpt_tos))
+        return "250 Message accepted"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def plain_text(message: Message) -> str:
+    for part in message.walk():
+        if part.get_content_type() == "text/plain":
+            return part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8")
+    raise AssertionError("no text/plain part")
+
+
+@pytest.fixture()
+def receiver() -> Iterator[Receiver]:
+    rec = Receiver()
+    yield rec
+    rec.server.shutdown()
+    rec.server.server_close()
+
+
+@pytest.fixture()
+def mailbox() -> Iterator[tuple[Mailbox, int]]:
+    box = Mailbox()
+    port = free_port()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield box, port
+    controller.stop()
+
+
+def wait_for(condition, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def test_each_sink_gets_one_message_and_a_rerun_sends_none(
+    tmp_path: Path, receiver: Receiver, mailbox: tuple[Mailbox, int], caplog
+):
+    box, smtp_port = mailbox
+    warehouse = build_sample_warehouse(tmp_path / "warehouse.duckdb")
+    urls = [
+        # A generic JSON webhook whose credentials must never show up anywhere.
+        f"json://ledger:{SECRET}@127.0.0.1:{receiver.port}/generic",
+        # Slack-compatible: the body goes in `text`, the other keys are dropped.
+        f"json://127.0.0.1:{receiver.port}/slack?:message=text&:title&:version&:type",
+        f"mailto://127.0.0.1:{smtp_port}?from=ledger@example.com&to=ops@example.com&mode=insecure",
+    ]
+    caplog.set_level(logging.DEBUG)
+
+    first = run_alerts(warehouse, urls, report_link=REPORT)
+    wait_for(lambda: len(box.messages) >= 1)
+
+    assert len(first.new_alerts) == 6
+    assert first.delivery == "sent"
+    hidden = "CRITICAL hidden_recompute_ratio [all] period 2025-05-12: 46.0% (warning > 20.0%"
+
+    [(_, headers, raw)] = receiver.at("/generic")
+    generic = json.loads(raw)
+    assert generic["title"] == "Inference Ledger: 6 new alerts (2 critical)"
+    assert hidden in generic["message"]
+    assert "expect_trigger_share_unknown_below(0.05) failed" in generic["message"]
+    assert REPORT in generic["message"]
+    assert headers["Authorization"].startswith("Basic ")
+
+    [(_, _, raw)] = receiver.at("/slack")
+    slack = json.loads(raw)
+    assert set(slack) <= {"text", "attachments"}
+    assert hidden in slack["text"] and REPORT in slack["text"]
+
+    assert len(box.messages) == 1
+    assert box.recipients == [["ops@example.com"]]
+    assert box.messages[0]["Subject"] == "Inference Ledger: 6 new alerts (2 critical)"
+    assert "hidden_recompute_ratio [all] period 2025-05-12: 46.0%" in plain_text(box.messages[0])
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        log_rows = con.execute(
+            "SELECT alert_key, status, delivery, sinks, failed_sinks FROM alert_log ORDER BY 1"
+        ).fetchall()
+    assert len(log_rows) == 6
+    statuses = {row[0]: row[1] for row in log_rows}
+    assert statuses["metric:hidden_recompute_ratio:all:2025-05-12"] == "critical"
+    assert (
+        statuses["expectation:inference_events:expect_trigger_share_unknown_below(0.05):2025-05-19"]
+        == "warn"
+    )
+    assert {row[2] for row in log_rows} == {"sent"}
+    assert log_rows[0][3].count("://") == 3 and log_rows[0][4] is None
+    assert SECRET not in repr(log_rows) and SECRET not in caplog.text
+
+    second = run_alerts(warehouse, urls, report_link=REPORT)
+    time.sleep(0.5)
+    assert second.new_alerts == [] and second.already_logged == 6
+    assert len(receiver.requests) == 2 and len(box.messages) == 1
+
+    # A new failure on a later day alerts once, alone.
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "INSERT INTO dq_validation_results VALUES ('run-2025-05-19', "
+            "TIMESTAMPTZ '2025-05-20 02:10:00+00', 'tool_calls', 'expect_hashes_present', "
+            "'error', false, '0.97', 41)"
+        )
+    third = run_alerts(warehouse, urls, report_link=REPORT)
+    wait_for(lambda: len(box.messages) >= 2)
+    assert [a.key for a in third.new_alerts] == [
+        "expectation:tool_calls:expect_hashes_present:2025-05-20"
+    ]
+    assert len(receiver.at("/generic")) == 2 and len(receiver.at("/slack")) == 2
+    latest = json.loads(receiver.at("/generic")[-1][2])
+    assert latest["title"] == "Inference Ledger: 1 new alert (1 critical)"
+    assert "hidden_recompute_ratio" not in latest["message"]
+    assert len(box.messages) == 2
+
+
+def test_without_sinks_alerts_are_still_logged_once(tmp_path: Path):
+    warehouse = build_sample_warehouse(tmp_path / "warehouse.duckdb")
+    first = run_alerts(warehouse, [], report_link=REPORT)
+    assert first.delivery == "logged" and len(first.new_alerts) == 6
+    assert run_alerts(warehouse, []).new_alerts == []
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute("SELECT count(*), any_value(delivery) FROM alert_log").fetchone() == (
+            6,
+            "logged",
+        )
+
+
+def test_failed_delivery_is_retried_on_the_next_run(tmp_path: Path, receiver: Receiver):
+    warehouse = build_sample_warehouse(tmp_path / "warehouse.duckdb")
+    dead = f"json://127.0.0.1:{free_port()}/nobody-listens"
+    failed = run_alerts(warehouse, [dead], report_link=REPORT)
+    assert failed.delivery == "failed"
+    retried = run_alerts(warehouse, [f"json://127.0.0.1:{receiver.port}/hook"], REPORT)
+    assert len(retried.new_alerts) == 6 and retried.delivery == "sent"
+    assert len(receiver.at("/hook")) == 1
+    assert run_alerts(warehouse, [f"json://127.0.0.1:{receiver.port}/hook"]).new_alerts == []
