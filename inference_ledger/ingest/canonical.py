@@ -1,0 +1,284 @@
+"""Generate the DuckDB SQL that turns parsed records into canonical, typed rows.
+
+Input is a relation `(source_line, raw_text, j, parse_error)` where `j` is the record as JSON
+text. Output has one row per input record: the canonical columns, `extras`, `record_hash`,
+`record_key` and `reason` (NULL when the record is good, else the quarantine reason). The
+whole file is converted in one vectorised statement; nothing is done per row in Python.
+"""
+
+from __future__ import annotations
+
+import json
+
+from inference_ledger.ingest.fields import (
+    ACTION_MAP,
+    DEPLOYMENT_MAP,
+    FALSE_WORDS,
+    PLACEHOLDERS,
+    STATE_MAP,
+    STATUS_MAP,
+    TRIGGER_MAP,
+    TRUE_WORDS,
+    Field,
+    KindSpec,
+)
+
+# Keys that may hold prompt or response text or a raw user id: never copied into `extras`.
+CONTENT_KEYS = (
+    "prompt",
+    "prompts",
+    "response",
+    "completion",
+    "messages",
+    "input_text",
+    "output_text",
+    "content",
+    "user_id",
+    "user",
+)
+
+SQL_TYPES = {
+    "text": "VARCHAR",
+    "id": "VARCHAR",
+    "hash": "VARCHAR",
+    "ts": "TIMESTAMP",
+    "date": "DATE",
+    "int": "BIGINT",
+    "float": "DOUBLE",
+    "bool": "BOOLEAN",
+    "json": "VARCHAR",
+    "state": "VARCHAR",
+    "trigger": "VARCHAR",
+    "status": "VARCHAR",
+    "action": "VARCHAR",
+    "deployment": "VARCHAR",
+}
+
+# Mapped vocabularies keep the logged value next to the canonical one.
+RAW_COPY_KINDS = {"state": "state_raw", "trigger": "trigger_type_raw", "status": "status_raw"}
+
+
+def q(name: str) -> str:
+    """Quote an identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def lit(text: str) -> str:
+    """Quote a string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _list_lit(values: tuple[str, ...] | list[str]) -> str:
+    return "[" + ", ".join(lit(v) for v in values) + "]::VARCHAR[]"
+
+
+def _structure(fields: tuple[Field, ...]) -> dict[str, object]:
+    tree: dict[str, object] = {}
+    for field in fields:
+        for source in field.sources:
+            parts = source.split(".")
+            node = tree
+            for part in parts[:-1]:
+                child = node.setdefault(part, {})
+                if not isinstance(child, dict):
+                    # A key used both flat and as a section: read it as a section.
+                    child = node[part] = {}
+                node = child
+            node.setdefault(parts[-1], "VARCHAR")
+    return tree
+
+
+def _path_expr(source: str) -> str:
+    return "s." + ".".join(q(part) for part in source.split("."))
+
+
+def _case_map(expr: str, mapping: dict[str, str], default: str) -> str:
+    arms = " ".join(f"WHEN {lit(k)} THEN {lit(v)}" for k, v in mapping.items())
+    return f"CASE lower(trim({expr})) {arms} ELSE {default} END"
+
+
+def _is_placeholder(expr: str) -> str:
+    return f"lower(trim({expr})) IN ({', '.join(lit(p) for p in PLACEHOLDERS)})"
+
+
+def typed_expr(field: Field, raw: str) -> str:
+    """SQL converting the raw text `raw` of one field to its canonical type (NULL if invalid)."""
+    kind = field.kind
+    if kind == "text":
+        return f"nullif(trim({raw}), '')"
+    if kind == "id":
+        return f"CASE WHEN {_is_placeholder(raw)} THEN NULL ELSE trim({raw}) END"
+    if kind == "hash":
+        return (
+            f"CASE WHEN {_is_placeholder(raw)} THEN NULL "
+            f"ELSE regexp_replace(lower(trim({raw})), '^sha256:', '') END"
+        )
+    if kind == "ts":
+        return f"ledger_ts({raw})"
+    if kind == "date":
+        return (
+            f"coalesce(try_cast(trim({raw}) AS DATE), "
+            f"try_cast(try_cast(trim({raw}) AS TIMESTAMPTZ) AS DATE), "
+            f"try_cast(trim({raw}) || '-01' AS DATE))"
+        )
+    if kind == "int":
+        return f"ledger_int({raw})"
+    if kind == "float":
+        return f"ledger_float({raw})"
+    if kind == "bool":
+        return (
+            f"CASE WHEN lower(trim({raw})) IN ({', '.join(lit(w) for w in TRUE_WORDS)}) THEN true "
+            f"WHEN lower(trim({raw})) IN ({', '.join(lit(w) for w in FALSE_WORDS)}) "
+            "THEN false END"
+        )
+    if kind == "json":
+        return f"nullif(trim({raw}), '')"
+    if kind == "state":
+        return _case_map(raw, STATE_MAP, "NULL")
+    if kind == "trigger":
+        return _case_map(raw, TRIGGER_MAP, "'unknown'")
+    if kind == "status":
+        return _case_map(raw, STATUS_MAP, "NULL")
+    if kind == "action":
+        return _case_map(raw, ACTION_MAP, f"nullif(lower(trim({raw})), '')")
+    if kind == "deployment":
+        return _case_map(raw, DEPLOYMENT_MAP, f"nullif(lower(trim({raw})), '')")
+    raise ValueError(f"unknown field kind {kind!r}")
+
+
+MACROS = (
+    # Epoch numbers are accepted in s, ms, us or ns (by magnitude); text goes through the
+    # ISO-8601 parser; naive values are UTC because the session time zone is UTC.
+    """CREATE OR REPLACE TEMP MACRO ledger_ts(r) AS (
+        CASE
+          WHEN r IS NULL OR trim(r) = '' THEN NULL
+          WHEN try_cast(trim(r) AS DOUBLE) IS NOT NULL THEN
+            CASE
+              WHEN NOT isfinite(try_cast(trim(r) AS DOUBLE)) THEN NULL
+              WHEN abs(try_cast(trim(r) AS DOUBLE)) >= 1e17
+                THEN make_timestamp(CAST(try_cast(trim(r) AS DOUBLE) / 1000 AS BIGINT))
+              WHEN abs(try_cast(trim(r) AS DOUBLE)) >= 1e14
+                THEN make_timestamp(CAST(try_cast(trim(r) AS DOUBLE) AS BIGINT))
+              WHEN abs(try_cast(trim(r) AS DOUBLE)) >= 1e11
+                THEN make_timestamp(CAST(try_cast(trim(r) AS DOUBLE) * 1000 AS BIGINT))
+              ELSE make_timestamp(CAST(try_cast(trim(r) AS DOUBLE) * 1000000 AS BIGINT))
+            END
+          ELSE try_cast(try_cast(trim(r) AS TIMESTAMPTZ) AS TIMESTAMP)
+        END)""",
+    """CREATE OR REPLACE TEMP MACRO ledger_float(r) AS (
+        CASE WHEN isfinite(try_cast(trim(r) AS DOUBLE)) THEN try_cast(trim(r) AS DOUBLE) END)""",
+    """CREATE OR REPLACE TEMP MACRO ledger_int(r) AS (
+        CASE WHEN try_cast(trim(r) AS DOUBLE) = trunc(try_cast(trim(r) AS DOUBLE))
+              AND abs(try_cast(trim(r) AS DOUBLE)) < 9e15
+             THEN CAST(try_cast(trim(r) AS DOUBLE) AS BIGINT) END)""",
+)
+
+
+def _extras_expr(spec: KindSpec, extra_known: tuple[str, ...]) -> str:
+    top_known: set[str] = set(extra_known) | set(CONTENT_KEYS)
+    sections: dict[str, set[str]] = {}
+    for field in spec.fields:
+        for source in field.sources:
+            parts = source.split(".")
+            top_known.add(parts[0])
+            if len(parts) == 2:
+                sections.setdefault(parts[0], set()).add(parts[1])
+    pieces = [
+        "list_transform(list_filter(json_keys(j), lambda k: NOT list_contains("
+        f"{_list_lit(sorted(top_known))}, k)), lambda k: "
+        "{'key': k, 'value': json_extract(j, '$.\"' || replace(k, '\"', '\\\"') || '\"')})"
+    ]
+    for section, members in sorted(sections.items()):
+        known = sorted(members | set(CONTENT_KEYS))
+        path = f'$."{section}"'
+        pieces.append(
+            f"list_transform(list_filter(coalesce(json_keys(j, {lit(path)}), []), "
+            f"lambda k: NOT list_contains({_list_lit(known)}, k)), lambda k: "
+            f"{{'key': {lit(section + '.')} || k, 'value': json_extract(j, {lit(path)} "
+            "|| '.\"' || replace(k, '\"', '\\\"') || '\"')})"
+        )
+    entries = pieces[0] if len(pieces) == 1 else f"list_concat({', '.join(pieces)})"
+    return (
+        f"CASE WHEN j IS NULL THEN NULL ELSE "
+        f"(SELECT CASE WHEN len(e) = 0 THEN NULL ELSE to_json(map_from_entries(e))::VARCHAR END "
+        f"FROM (SELECT {entries} AS e)) END"
+    )
+
+
+def stage_sql(spec: KindSpec, source: str, extra_known: tuple[str, ...] = ()) -> str:
+    """A SELECT producing canonical rows plus `reason` for every record of `source`."""
+    fields = spec.fields
+    structure = json.dumps(_structure(fields))
+    raw_cols = []
+    for field in fields:
+        paths = [_path_expr(s) for s in field.sources]
+        expr = paths[0] if len(paths) == 1 else f"coalesce({', '.join(paths)})"
+        raw_cols.append(f"{expr} AS {q('r_' + field.name)}")
+    typed_cols = []
+    bad_checks = []
+    for field in fields:
+        raw = q("r_" + field.name)
+        typed_cols.append(f"{typed_expr(field, raw)} AS {q(field.name)}")
+        if field.kind in RAW_COPY_KINDS:
+            typed_cols.append(f"nullif(trim({raw}), '') AS {q(RAW_COPY_KINDS[field.kind])}")
+        if field.kind in ("int", "float", "bool", "date") or (
+            field.kind == "ts" and field.name != "event_ts"
+        ):
+            bad_checks.append(
+                (
+                    f"{raw} IS NOT NULL AND trim({raw}) <> '' AND {q(field.name)} IS NULL",
+                    f"bad_type:{field.name}",
+                )
+            )
+    names = {f.name for f in fields}
+    reason_arms = ["WHEN parse_error IS NOT NULL THEN parse_error"]
+    if "event_ts" in names:
+        reason_arms.append(
+            "WHEN r_event_ts IS NULL OR trim(r_event_ts) = '' THEN 'missing_timestamp'"
+        )
+        reason_arms.append("WHEN event_ts IS NULL THEN 'bad_timestamp'")
+    reason_arms += [f"WHEN {cond} THEN {lit(reason)}" for cond, reason in bad_checks]
+    reason_arms += [
+        f"WHEN {q(name)} IS NULL THEN {lit('missing_required:' + name)}" for name in spec.required
+    ]
+    if spec.kind == "approvals":
+        reason_arms.append(
+            "WHEN output_id IS NULL AND decision_envelope_id IS NULL "
+            "THEN 'missing_required:output_id'"
+        )
+    if spec.kind == "tool_calls":
+        reason_arms.append("WHEN tool_name IS NULL THEN 'missing_required:tool_name'")
+    costs = [f.name for f in fields if f.kind == "float" and f.name.endswith("_usd")]
+    if costs and spec.kind not in ("revenue", "prices"):
+        reason_arms.append(
+            "WHEN " + " OR ".join(f"{q(c)} < 0" for c in costs) + " THEN 'negative_cost'"
+        )
+    if spec.kind == "prices":
+        reason_arms.append(
+            "WHEN " + " OR ".join(f"{q(c)} < 0" for c in costs) + " THEN 'negative_price'"
+        )
+    tokens = [f.name for f in fields if f.kind == "int" and f.name.endswith("_tokens")]
+    if tokens:
+        reason_arms.append(
+            "WHEN " + " OR ".join(f"{q(t)} < 0" for t in tokens) + " THEN 'negative_tokens'"
+        )
+    hashed = ", ".join(f"{lit(f.name)}: {q(f.name)}" for f in fields)
+    key_expr = f"coalesce({q(spec.key)}, record_hash)" if spec.key else "record_hash"
+    return f"""
+WITH parsed AS (
+  SELECT source_line, raw_text, j, parse_error,
+         CASE WHEN j IS NULL THEN NULL ELSE json_transform(j, {lit(structure)}) END AS s
+  FROM {source}
+), raw_values AS (
+  SELECT source_line, raw_text, j, parse_error, {", ".join(raw_cols)}
+  FROM parsed
+), typed AS (
+  SELECT *, {", ".join(typed_cols)}, {_extras_expr(spec, extra_known)} AS extras
+  FROM raw_values
+), hashed AS (
+  SELECT *, sha256(to_json({{{hashed}, 'extras': extras}})::VARCHAR) AS record_hash,
+         CASE {" ".join(reason_arms)} ELSE NULL END AS reason
+  FROM typed
+)
+SELECT *, {key_expr} AS record_key FROM hashed
+"""

@@ -1,0 +1,549 @@
+"""One ingestion run: landing files → canonical raw zone, each file exactly once.
+
+Every file is processed in its own warehouse transaction that also writes its manifest row,
+so a file is either fully loaded and recorded or not at all (a crash rolls it back and the
+next run does it again). Parquet partitions are rewritten after the warehouse commits; the
+partitions to rewrite are recorded in the same transaction, so a crash in between is
+repaired by the next run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from hashlib import sha256
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from inference_ledger import pricing
+from inference_ledger.ingest.canonical import lit, q, stage_sql
+from inference_ledger.ingest.fields import (
+    ENVELOPE_CHILD_ARRAYS,
+    ENVELOPE_CHILD_DEFAULTS,
+    KIND_SPECS,
+    KindSpec,
+)
+from inference_ledger.ingest.landing import LandingFile, content_hash, discover
+from inference_ledger.ingest.readers import SRC, UnreadableFile, load_source
+from inference_ledger.ingest.schema import PARTITIONED_TABLES, record_table_columns
+from inference_ledger.ingest.warehouse import export_parquet, mark_dirty, open_warehouse
+from inference_ledger.settings import Settings, load_settings
+
+RAW_TEXT_LIMIT = 4096
+SEED_OVERRIDES = Path(__file__).resolve().parents[2] / "dbt_project/seeds/model_price_overrides.csv"
+SEED_SOURCE = "seed:model_price_overrides.csv"
+SUCCESS_STATUSES = ("ingested", "duplicate_file", "quarantined")
+RECORD_TABLES = (
+    "inference_events",
+    "output_transitions",
+    "decision_envelopes",
+    "tool_calls",
+    "approvals",
+    "revenue",
+    "model_prices",
+    "quarantine",
+)
+
+
+@dataclass
+class FileResult:
+    source_file: str
+    kind: str | None
+    status: str
+    version: int = 0
+    records_read: int = 0
+    records_loaded: int = 0
+    records_quarantined: int = 0
+    records_duplicate: int = 0
+    cost_usd: float = 0.0
+    error: str | None = None
+    seconds: float = 0.0
+
+
+@dataclass
+class IngestResult:
+    run_id: str
+    files: list[FileResult] = field(default_factory=list)
+    unchanged_files: int = 0
+    parquet_files_written: int = 0
+    seconds: float = 0.0
+
+    def total(self, attribute: str) -> float:
+        return sum(getattr(f, attribute) for f in self.files)
+
+    @property
+    def failed(self) -> list[FileResult]:
+        return [f for f in self.files if f.status == "failed"]
+
+
+def pseudonymize(user_id: str, key: str) -> str:
+    """Keyed hash of a user id (HMAC-SHA256); the raw id is never stored."""
+    return hmac.new(key.encode(), user_id.encode(), sha256).hexdigest()
+
+
+def _redacted(column: str) -> str:
+    # Quarantined text is kept for debugging, but a raw user id in it is still a raw user id.
+    return (
+        f"left(regexp_replace({column}, "
+        '\'("(user_id|user|enduser\\.id)"\\s*:\\s*)"[^"]*"\', \'\\1"<redacted>"\', \'g\'), '
+        f"{RAW_TEXT_LIMIT})"
+    )
+
+
+class _Run:
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        settings: Settings,
+        run_id: str,
+        overrides_csv: Path | None,
+    ) -> None:
+        self.con = con
+        self.settings = settings
+        self.run_id = run_id
+        self.overrides_csv = overrides_csv
+        self.unpriceable: set[str] = set()
+
+    # --- helpers -------------------------------------------------------------------------
+    def scalar(self, sql: str, params: list[object] | None = None) -> object:
+        return self.con.execute(sql, params or []).fetchone()[0]
+
+    def quarantine(self, file: LandingFile, source: str, kind: str) -> int:
+        self.con.execute(
+            f"""INSERT INTO raw.quarantine
+                SELECT ?, source_line, ?, reason, {_redacted("raw_text")}, ?, now()::TIMESTAMP
+                FROM {source} WHERE reason IS NOT NULL""",
+            [file.relpath, kind, self.run_id],
+        )
+        return int(self.scalar(f"SELECT count(*) FROM {source} WHERE reason IS NOT NULL"))
+
+    def stage(self, spec: KindSpec, source: str, target: str, extra_known=()) -> None:
+        self.con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {target} AS {stage_sql(spec, source, extra_known)}"
+        )
+
+    def dedup(self, stage: str, table: str, key_column: str, target: str) -> None:
+        """Keep good rows whose key is new in this file and in the table (first line wins)."""
+        self.con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE {target} AS
+                SELECT * FROM {stage} s
+                WHERE reason IS NULL AND NOT EXISTS (
+                  SELECT 1 FROM raw.{q(table)} t WHERE t.{q(key_column)} = s.record_key)
+                QUALIFY row_number() OVER (PARTITION BY record_key ORDER BY source_line) = 1"""
+        )
+
+    def user_map(self, source: str) -> None:
+        users = [
+            r[0]
+            for r in self.con.execute(
+                f"SELECT DISTINCT user_id FROM {source} WHERE user_id IS NOT NULL"
+            ).fetchall()
+        ]
+        key = self.settings.pseudonymization_key
+        table = pa.table(
+            {
+                "user_id": pa.array(users, pa.string()),
+                "user_pseudo_id": pa.array([pseudonymize(u, key) for u in users], pa.string()),
+            }
+        )
+        self.con.register("_users_arrow", table)
+        self.con.execute("CREATE OR REPLACE TEMP TABLE _users AS SELECT * FROM _users_arrow")
+        self.con.unregister("_users_arrow")
+
+    def insert(self, table: str, source: str, file: LandingFile, overrides: dict[str, str]) -> int:
+        """Insert `source` rows into `raw.table`, computing lineage and derived columns."""
+        exprs = []
+        for name, _type in record_table_columns(table):
+            if name in overrides:
+                exprs.append(f"{overrides[name]} AS {q(name)}")
+            elif name == "event_date":
+                exprs.append("CAST(s.event_ts AS DATE) AS event_date")
+            elif name == "source_file":
+                exprs.append(f"{lit(file.relpath)} AS source_file")
+            elif name == "ingest_run_id":
+                exprs.append(f"{lit(self.run_id)} AS ingest_run_id")
+            else:
+                exprs.append(f"s.{q(name)}")
+        from_clause = overrides.get("__from__", f"{source} s")
+        self.con.execute(
+            f"INSERT INTO raw.{q(table)} BY NAME SELECT {', '.join(exprs)} FROM {from_clause}"
+            + (f" {overrides['__tail__']}" if "__tail__" in overrides else "")
+        )
+        if table in PARTITIONED_TABLES:
+            mark_dirty(self.con, table, f"SELECT CAST(event_ts AS DATE) FROM {source}")
+        return int(self.scalar(f"SELECT count(*) FROM {source}"))
+
+    # --- prices ----------------------------------------------------------------------------
+    def _insert_price_rows(self, rows: list[pricing.ModelPrice], source_file: str) -> None:
+        if not rows:
+            return
+        columns = {name: [getattr(r, name) for r in rows] for name in pricing.PRICE_COLUMNS}
+        arrow = pa.table(columns)
+        self.con.register("_prices_arrow", arrow)
+        try:
+            self.con.execute(
+                f"""INSERT INTO raw.model_prices BY NAME
+                    SELECT *, {lit(source_file)} AS source_file, NULL::BIGINT AS source_line,
+                           sha256(to_json(p)::VARCHAR) AS record_hash,
+                           {lit(self.run_id)} AS ingest_run_id
+                    FROM _prices_arrow p"""
+            )
+        finally:
+            self.con.unregister("_prices_arrow")
+
+    def sync_seed_overrides(self) -> None:
+        path = self.overrides_csv or SEED_OVERRIDES
+        rows = pricing.load_overrides(path)
+        self.con.execute("BEGIN")
+        self.con.execute("DELETE FROM raw.model_prices WHERE source_file = ?", [SEED_SOURCE])
+        self._insert_price_rows(rows, SEED_SOURCE)
+        self._drop_shadowed_prices()
+        self.con.execute("COMMIT")
+
+    def _drop_shadowed_prices(self) -> None:
+        # An override replaces the genai-prices rows of its model entirely.
+        self.con.execute(
+            "DELETE FROM raw.model_prices WHERE source = 'genai-prices' AND model IN "
+            "(SELECT model FROM raw.model_prices WHERE source = 'override')"
+        )
+
+    def resolve_new_models(self, source: str) -> None:
+        models = [
+            r[0]
+            for r in self.con.execute(
+                f"SELECT DISTINCT model_version FROM {source} WHERE model_version IS NOT NULL "
+                "AND model_version NOT IN (SELECT model FROM raw.model_prices)"
+            ).fetchall()
+        ]
+        rows: list[pricing.ModelPrice] = []
+        for model in sorted(set(models) - self.unpriceable):
+            resolved = pricing.resolve_model(model)
+            if resolved:
+                rows.extend(resolved)
+            else:
+                self.unpriceable.add(model)
+        self._insert_price_rows(rows, "genai-prices")
+
+    # --- record kinds ----------------------------------------------------------------------
+    def load_events(self, file: LandingFile) -> tuple[int, int]:
+        spec = KIND_SPECS[file.kind or "events"]
+        self.stage(spec, SRC, "_stage")
+        quarantined = self.quarantine(file, "_stage", "inference_event")
+        self.dedup("_stage", "inference_events", "event_id", "_load")
+        self.resolve_new_models("_load")
+        self.user_map("_load")
+        price = pricing.PRICE_SQL_EXPRESSION
+        has_tokens = "(e._input_tokens_logged IS NOT NULL OR e._output_tokens_logged IS NOT NULL)"
+        priced = f"p.model IS NOT NULL AND {has_tokens}"
+        loaded = self.insert(
+            "inference_events",
+            "_load",
+            file,
+            {
+                "__from__": (
+                    "(SELECT * REPLACE (coalesce(input_tokens, 0) AS input_tokens, "
+                    "coalesce(output_tokens, 0) AS output_tokens), "
+                    "input_tokens AS _input_tokens_logged, "
+                    "output_tokens AS _output_tokens_logged FROM _load) e "
+                    "LEFT JOIN _users u USING (user_id) "
+                    "LEFT JOIN raw.model_prices p ON p.model = e.model_version "
+                    "AND CAST(e.event_ts AS DATE) >= p.effective_from "
+                    "AND CAST(e.event_ts AS DATE) < p.effective_to"
+                ),
+                "__tail__": (
+                    "QUALIFY row_number() OVER (PARTITION BY e.record_key ORDER BY "
+                    "p.source = 'override' DESC NULLS LAST, p.effective_from DESC NULLS LAST) = 1"
+                ),
+                "event_id": "e.record_key",
+                "event_date": "CAST(e.event_ts AS DATE)",
+                "input_tokens": "e._input_tokens_logged",
+                "output_tokens": "e._output_tokens_logged",
+                "user_pseudo_id": "u.user_pseudo_id",
+                "inference_cost_usd_logged": "e.inference_cost_usd",
+                "inference_cost_usd": (
+                    f"CASE WHEN e.inference_cost_usd IS NOT NULL THEN e.inference_cost_usd "
+                    f"WHEN {priced} THEN {price} ELSE 0.0 END"
+                ),
+                "cost_source": (
+                    f"CASE WHEN e.inference_cost_usd IS NOT NULL THEN 'logged' "
+                    f"WHEN {priced} THEN 'priced' ELSE 'unpriced' END"
+                ),
+                "is_retry": (
+                    "(coalesce(e.is_retry, false) OR e.trigger_type = 'retry' "
+                    "OR coalesce(e.retry_count, 0) > 0)"
+                ),
+                **{
+                    name: f"e.{q(name)}"
+                    for name, _ in record_table_columns("inference_events")
+                    if name
+                    not in (
+                        "event_id",
+                        "event_date",
+                        "input_tokens",
+                        "output_tokens",
+                        "user_pseudo_id",
+                        "inference_cost_usd_logged",
+                        "inference_cost_usd",
+                        "cost_source",
+                        "is_retry",
+                        "source_file",
+                        "ingest_run_id",
+                    )
+                },
+                "source_file": lit(file.relpath),
+                "ingest_run_id": lit(self.run_id),
+            },
+        )
+        return loaded, quarantined
+
+    def load_flat(self, file: LandingFile) -> tuple[int, int]:
+        spec = KIND_SPECS[file.kind or ""]
+        self.stage(spec, SRC, "_stage")
+        quarantined = self.quarantine(file, "_stage", spec.kind)
+        if spec.kind == "prices":
+            self.con.execute(
+                """CREATE OR REPLACE TEMP TABLE _load AS SELECT * FROM _stage
+                   WHERE reason IS NULL
+                   QUALIFY row_number() OVER (PARTITION BY record_key ORDER BY source_line) = 1"""
+            )
+            self.con.execute(
+                f"""INSERT INTO raw.model_prices BY NAME
+                    SELECT model, coalesce(provider, 'custom') AS provider, model AS model_id,
+                           coalesce(effective_from, DATE '{pricing.OPEN_START}') AS effective_from,
+                           coalesce(effective_to, DATE '{pricing.OPEN_END}') AS effective_to,
+                           input_per_mtok_usd, output_per_mtok_usd,
+                           coalesce(cached_input_per_mtok_usd, input_per_mtok_usd)
+                             AS cached_input_per_mtok_usd,
+                           coalesce(per_request_usd, 0.0) AS per_request_usd,
+                           'override' AS source, {lit(file.relpath)} AS source_file, source_line,
+                           record_hash, {lit(self.run_id)} AS ingest_run_id
+                    FROM _load"""
+            )
+            self._drop_shadowed_prices()
+            return int(self.scalar("SELECT count(*) FROM _load")), quarantined
+        key_column = spec.key or "record_hash"
+        self.dedup("_stage", spec.table, key_column, "_load")
+        overrides = {key_column: "s.record_key"} if spec.key else {}
+        if spec.kind == "tool_calls":
+            overrides["success"] = (
+                "coalesce(s.success, CASE WHEN s.status IS NULL THEN NULL "
+                "ELSE s.status = 'success' END)"
+            )
+            overrides["status"] = (
+                "coalesce(s.status, CASE WHEN s.success THEN 'success' "
+                "WHEN NOT s.success THEN 'failed' END)"
+            )
+        loaded = self.insert(spec.table, "_load", file, overrides)
+        return loaded, quarantined
+
+    def load_envelopes(self, file: LandingFile) -> tuple[int, int]:
+        spec = KIND_SPECS["envelopes"]
+        arrays = tuple(a for names in ENVELOPE_CHILD_ARRAYS.values() for a in names)
+        self.stage(spec, SRC, "_stage_env", extra_known=arrays)
+        # Nested tool calls and approvals inherit the envelope's ids and time unless they
+        # carry their own; a bad child quarantines its whole envelope (one record, one fate).
+        for child, names in ENVELOPE_CHILD_ARRAYS.items():
+            structure = "{" + ", ".join(f'"{n}": "JSON[]"' for n in names) + "}"
+            arrays_expr = ", ".join(f"t.{q(n)}" for n in names)
+            self.con.execute(
+                f"""CREATE OR REPLACE TEMP TABLE _child_src AS
+                    SELECT s.source_line, c.value::VARCHAR AS raw_text,
+                           CASE WHEN try(json_type(c.value)) = 'OBJECT' THEN json_merge_patch(
+                             json_object('decision_envelope_id', s.record_key,
+                                         'envelope_trace_id', s.trace_id,
+                                         'envelope_output_id', s.output_id,
+                                         'envelope_ts',
+                                         strftime(s.event_ts, '%Y-%m-%dT%H:%M:%S.%f')),
+                             c.value)::VARCHAR END AS j,
+                           CASE WHEN try(json_type(c.value)) <> 'OBJECT'
+                                THEN 'not_an_object' END AS parse_error
+                    FROM (SELECT *, json_transform(j, '{structure}') AS t
+                          FROM _stage_env WHERE j IS NOT NULL) s,
+                         unnest(coalesce({arrays_expr}, [])) AS c(value)"""
+            )
+            self.stage(KIND_SPECS[child], "_child_src", f"_stage_{child}", ENVELOPE_CHILD_DEFAULTS)
+            self.con.execute(
+                f"""UPDATE _stage_env SET reason = 'bad_{child[:-1]}:' || b.reason
+                    FROM (SELECT source_line, min(reason) AS reason FROM _stage_{child}
+                          WHERE reason IS NOT NULL GROUP BY source_line) b
+                    WHERE _stage_env.source_line = b.source_line
+                      AND _stage_env.reason IS NULL"""
+            )
+        quarantined = self.quarantine(file, "_stage_env", "decision_envelope")
+        self.dedup("_stage_env", "decision_envelopes", "envelope_id", "_load")
+        self.user_map("_load")
+        loaded = self.insert(
+            "decision_envelopes",
+            "_load",
+            file,
+            {
+                "__from__": "_load s LEFT JOIN _users u USING (user_id)",
+                "envelope_id": "s.record_key",
+                "user_pseudo_id": "u.user_pseudo_id",
+            },
+        )
+        for child in ENVELOPE_CHILD_ARRAYS:
+            spec_child = KIND_SPECS[child]
+            self.con.execute(
+                f"""CREATE OR REPLACE TEMP TABLE _child_ok AS SELECT c.* FROM _stage_{child} c
+                    WHERE c.source_line IN (SELECT source_line FROM _load)"""
+            )
+            self.dedup("_child_ok", spec_child.table, spec_child.key or "", "_child_load")
+            overrides = {spec_child.key or "": "s.record_key"}
+            if child == "tool_calls":
+                overrides["status"] = (
+                    "coalesce(s.status, CASE WHEN s.success THEN 'success' "
+                    "WHEN NOT s.success THEN 'failed' END)"
+                )
+            self.insert(spec_child.table, "_child_load", file, overrides)
+        return loaded, quarantined
+
+    # --- files -----------------------------------------------------------------------------
+    def previous(self, relpath: str) -> tuple[str, int] | None:
+        row = self.con.execute(
+            f"""SELECT content_hash, version FROM raw.ingest_manifest
+                WHERE source_file = ? AND status IN {SUCCESS_STATUSES}
+                ORDER BY version DESC LIMIT 1""",
+            [relpath],
+        ).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def remove_version(self, relpath: str) -> None:
+        for table in RECORD_TABLES:
+            if table in PARTITIONED_TABLES:
+                mark_dirty(
+                    self.con,
+                    table,
+                    f"SELECT event_date FROM raw.{q(table)} WHERE source_file = {lit(relpath)}",
+                )
+            self.con.execute(f"DELETE FROM raw.{q(table)} WHERE source_file = ?", [relpath])
+        self.con.execute(
+            "UPDATE raw.ingest_manifest SET is_current = false WHERE source_file = ?", [relpath]
+        )
+
+    def process(self, file: LandingFile, digest: str, version: int, replacing: bool) -> FileResult:
+        result = FileResult(file.relpath, file.kind, "ingested", version)
+        if replacing:
+            self.remove_version(file.relpath)
+        twin = self.con.execute(
+            """SELECT source_file, records_read FROM raw.ingest_manifest
+               WHERE content_hash = ? AND is_current AND status = 'ingested'
+                 AND source_file <> ? LIMIT 1""",
+            [digest, file.relpath],
+        ).fetchone()
+        if file.kind is None or file.fmt is None:
+            reason = "unknown_record_kind" if file.kind is None else "unsupported_format"
+            self.con.execute(
+                f"""INSERT INTO raw.quarantine
+                    SELECT ?, NULL, NULL, ?, {_redacted("content")}, ?, now()::TIMESTAMP
+                    FROM read_text(?)""",
+                [file.relpath, reason, self.run_id, str(file.path)],
+            )
+            result.status = "quarantined"
+            result.records_read = result.records_quarantined = 1
+            return result
+        if twin is not None:
+            # Same bytes already loaded under another name: every record is a duplicate.
+            result.status = "duplicate_file"
+            result.records_read = result.records_duplicate = int(twin[1])
+            result.error = f"same content as {twin[0]}"
+            return result
+        result.records_read = load_source(self.con, file)
+        if file.kind in ("events", "otlp"):
+            loaded, quarantined = self.load_events(file)
+            result.cost_usd = float(
+                self.scalar(
+                    """SELECT coalesce(sum(coalesce(inference_cost_usd, 0)
+                         + coalesce(orchestration_cost_usd, 0) + coalesce(tool_cost_usd, 0)), 0)
+                       FROM raw.inference_events WHERE source_file = ? AND ingest_run_id = ?""",
+                    [file.relpath, self.run_id],
+                )
+            )
+        elif file.kind == "envelopes":
+            loaded, quarantined = self.load_envelopes(file)
+        else:
+            loaded, quarantined = self.load_flat(file)
+        result.records_loaded = loaded
+        result.records_quarantined = quarantined
+        result.records_duplicate = result.records_read - loaded - quarantined
+        if result.records_duplicate < 0:
+            raise RuntimeError(f"{file.relpath}: record accounting does not balance")
+        return result
+
+    def write_manifest(self, file: LandingFile, digest: str, result: FileResult) -> None:
+        self.con.execute(
+            "INSERT INTO raw.ingest_manifest VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                file.relpath,
+                file.size,
+                digest,
+                result.version,
+                result.records_read,
+                result.records_loaded,
+                result.records_quarantined,
+                result.records_duplicate,
+                result.status,
+                result.error,
+                self.run_id,
+                dt.datetime.now(dt.UTC).replace(tzinfo=None),
+                result.status != "failed",
+            ],
+        )
+
+
+def ingest_landing(
+    landing: Path,
+    settings: Settings | None = None,
+    *,
+    progress: Callable[[FileResult], None] | None = None,
+    overrides_csv: Path | None = None,
+    kinds: tuple[str, ...] | None = None,
+) -> IngestResult:
+    """Ingest every new or changed file under `landing` into the raw zone.
+
+    `kinds` limits the run to some landing folders (the Dagster sensor uses it per asset).
+    Returns per-file results; files that could not be read are reported with status
+    `failed` and are retried on the next run.
+    """
+    settings = settings or load_settings()
+    started = time.monotonic()
+    run_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:8]
+    outcome = IngestResult(run_id)
+    with open_warehouse(settings) as con:
+        run = _Run(con, settings, run_id, overrides_csv)
+        export_parquet(con, settings.raw_dir, run_id)  # repair an interrupted export first
+        run.sync_seed_overrides()
+        for file in discover(landing):
+            if kinds is not None and file.kind not in kinds:
+                continue
+            file_started = time.monotonic()
+            digest = content_hash(file.path)
+            previous = run.previous(file.relpath)
+            if previous is not None and previous[0] == digest:
+                outcome.unchanged_files += 1
+                continue
+            version = previous[1] + 1 if previous else 1
+            con.execute("BEGIN")
+            try:
+                result = run.process(file, digest, version, replacing=previous is not None)
+                run.write_manifest(file, digest, result)
+                con.execute("COMMIT")
+            except (UnreadableFile, duckdb.Error) as exc:
+                con.execute("ROLLBACK")
+                result = FileResult(file.relpath, file.kind, "failed", version, error=str(exc))
+                con.execute("BEGIN")
+                run.write_manifest(file, digest, result)
+                con.execute("COMMIT")
+            result.seconds = time.monotonic() - file_started
+            outcome.files.append(result)
+            if progress is not None:
+                progress(result)
+        outcome.parquet_files_written = export_parquet(con, settings.raw_dir, run_id)
+    outcome.seconds = time.monotonic() - started
+    return outcome

@@ -1,0 +1,164 @@
+"""Load one landing file into the temp table `_src(source_line, raw_text, j, parse_error)`.
+
+JSON lines are read by DuckDB as plain text lines (so every line keeps its number and a bad
+line can never be skipped silently), then validated with `json_valid`. Parquet rows become
+JSON objects in SQL. CSV and OTLP are reshaped in Python, where exact line numbers and the
+nested OTLP structure are easier to follow, and handed to DuckDB as one Arrow table.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TextIO
+
+import duckdb
+import pyarrow as pa
+
+from inference_ledger.ingest.canonical import q
+from inference_ledger.ingest.landing import LandingFile
+from inference_ledger.ingest.otlp import flatten_otlp_document
+
+# A delimiter that cannot occur in UTF-8 text lines, so each line is exactly one column.
+_LINE_DELIMITER = "\x00\x01\x02\x03"
+SRC = "_src"
+
+
+class UnreadableFile(RuntimeError):
+    """The file as a whole cannot be read (bad compression, not Parquet, ...)."""
+
+
+def load_source(con: duckdb.DuckDBPyConnection, file: LandingFile) -> int:
+    """Fill `_src` from `file`; returns the number of records read."""
+    try:
+        if file.fmt == "parquet":
+            _load_parquet(con, file.path)
+        elif file.kind == "otlp":
+            _load_python_rows(con, _otlp_rows(file))
+        elif file.fmt == "csv":
+            _load_python_rows(con, _csv_rows(file.path))
+        else:
+            _load_json_lines(con, file.path)
+    except (duckdb.Error, OSError, EOFError, UnicodeDecodeError, pa.ArrowException) as exc:
+        raise UnreadableFile(f"{type(exc).__name__}: {exc}") from exc
+    return con.execute(f"SELECT count(*) FROM {SRC}").fetchone()[0]
+
+
+def _load_json_lines(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {SRC} AS
+        WITH lines AS (
+          SELECT row_number() OVER () AS source_line, line AS raw_text
+          FROM read_csv(?, columns = {{'line': 'VARCHAR'}}, delim = ?, quote = '',
+                        escape = '', header = false, auto_detect = false,
+                        parallel = false, new_line = '\\n', compression = 'auto')
+        ), cleaned AS (
+          SELECT source_line,
+                 CASE WHEN source_line = 1 THEN ltrim(raw_text, chr(65279))
+                      ELSE raw_text END AS raw_text
+          FROM lines
+          WHERE raw_text IS NOT NULL AND trim(raw_text, ' \t\r') <> ''
+        ), checked AS (
+          SELECT source_line, raw_text,
+                 coalesce(try(json_valid(raw_text)), false) AS valid,
+                 try(json_type(raw_text)) AS jtype
+          FROM cleaned
+        )
+        SELECT source_line, raw_text,
+               CASE WHEN valid AND jtype = 'OBJECT' THEN raw_text END AS j,
+               CASE WHEN NOT valid THEN 'malformed_json'
+                    WHEN jtype <> 'OBJECT' THEN 'not_an_object' END AS parse_error
+        FROM checked
+        """,
+        [str(path), _LINE_DELIMITER],
+    )
+
+
+def _load_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    described = con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()
+    columns = [row[0] for row in described]
+    packed = ", ".join(f"{q(c)} := {q(c)}" for c in columns if c != "file_row_number")
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {SRC} AS
+        SELECT source_line, j AS raw_text, j, CAST(NULL AS VARCHAR) AS parse_error
+        FROM (
+          SELECT file_row_number + 1 AS source_line, to_json(struct_pack({packed}))::VARCHAR AS j
+          FROM read_parquet(?, file_row_number = true)
+        )
+        """,
+        [str(path)],
+    )
+
+
+def _load_python_rows(
+    con: duckdb.DuckDBPyConnection, rows: Iterator[tuple[int, str, str | None, str | None]]
+) -> None:
+    lines, raws, objs, errors = [], [], [], []
+    for line, raw, obj, error in rows:
+        lines.append(line)
+        raws.append(raw)
+        objs.append(obj)
+        errors.append(error)
+    table = pa.table(
+        {
+            "source_line": pa.array(lines, pa.int64()),
+            "raw_text": pa.array(raws, pa.string()),
+            "j": pa.array(objs, pa.string()),
+            "parse_error": pa.array(errors, pa.string()),
+        }
+    )
+    con.register("_py_src", table)
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {SRC} AS SELECT * FROM _py_src")
+    finally:
+        con.unregister("_py_src")
+
+
+def _open_text(path: Path) -> TextIO:
+    if path.name.lower().endswith(".gz"):
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig", newline="")
+    return path.open(encoding="utf-8-sig", newline="")
+
+
+def _csv_rows(path: Path) -> Iterator[tuple[int, str, str | None, str | None]]:
+    with _open_text(path) as handle:
+        reader = csv.reader(handle)
+        header: list[str] | None = None
+        for row in reader:
+            if header is None:
+                header = [h.strip() for h in row]
+                continue
+            line = reader.line_num  # physical line where this row ends; the header is line 1
+            if not row or all(not cell.strip() for cell in row):
+                continue
+            raw = ",".join(row)
+            if len(row) > len(header):
+                yield line, raw, None, "malformed_csv"
+                continue
+            record = {k: v for k, v in zip(header, row, strict=False) if k and v != ""}
+            yield line, raw, json.dumps(record), None
+
+
+def _otlp_rows(file: LandingFile) -> Iterator[tuple[int, str, str | None, str | None]]:
+    with _open_text(file.path) as handle:
+        if file.fmt == "json":
+            documents: list[tuple[int, str]] = [(1, handle.read())]
+        else:
+            documents = [(n, line) for n, line in enumerate(handle, start=1) if line.strip()]
+    for line_no, text in documents:
+        try:
+            document = json.loads(text)
+        except ValueError:
+            yield line_no, text, None, "malformed_json"
+            continue
+        if not isinstance(document, dict):
+            yield line_no, text, None, "not_an_object"
+            continue
+        for span_text, record, error in flatten_otlp_document(document):
+            yield line_no, span_text, json.dumps(record) if record else None, error

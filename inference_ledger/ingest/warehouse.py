@@ -1,0 +1,106 @@
+"""Open the DuckDB warehouse as its single writer, and export the raw zone to Parquet."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+
+from inference_ledger.ingest.canonical import MACROS, lit, q
+from inference_ledger.ingest.schema import PARTITIONED_TABLES, UNPARTITIONED_TABLES, ensure_schema
+from inference_ledger.settings import Settings
+
+
+def lock_path(settings: Settings) -> Path:
+    return settings.warehouse_path.with_name(settings.warehouse_path.name + ".lock")
+
+
+@contextlib.contextmanager
+def writer_lock(settings: Settings) -> Iterator[None]:
+    """Exclusive advisory lock held while writing the warehouse (released if the process dies)."""
+    path = lock_path(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def configure(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    con.execute(f"SET memory_limit = '{settings.duckdb_memory_limit}'")
+    con.execute(f"SET threads = {int(settings.duckdb_threads)}")
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute(f"SET temp_directory = '{settings.home / 'tmp' / 'duckdb'}'")
+    for macro in MACROS:
+        con.execute(macro)
+
+
+@contextlib.contextmanager
+def open_warehouse(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A configured read-write connection, under the writer lock, with the raw schema present."""
+    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    with writer_lock(settings):
+        con = duckdb.connect(str(settings.warehouse_path))
+        try:
+            configure(con, settings)
+            ensure_schema(con)
+            yield con
+        finally:
+            con.close()
+
+
+def _atomic_copy(con: duckdb.DuckDBPyConnection, query: str, target: Path, tag: str) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temp = target.with_name(f".{target.name}.{tag}.tmp")
+    con.execute(f"COPY ({query}) TO '{temp}' (FORMAT parquet, COMPRESSION zstd)")
+    os.replace(temp, target)
+
+
+def export_parquet(con: duckdb.DuckDBPyConnection, raw_dir: Path, run_id: str) -> int:
+    """Rewrite every stale partition (and the small unpartitioned tables); returns files written.
+
+    Each Parquet file is written under a temporary name and renamed into place, so readers
+    see either the old or the new partition, never a partial one.
+    """
+    written = 0
+    dirty = con.execute(
+        "SELECT DISTINCT table_name, event_date FROM ingest_state.dirty_partitions "
+        "WHERE event_date IS NOT NULL ORDER BY 1, 2"
+    ).fetchall()
+    for table, day in dirty:
+        target = raw_dir / table / f"event_date={day.isoformat()}" / "data.parquet"
+        count = con.execute(
+            f"SELECT count(*) FROM raw.{q(table)} WHERE event_date = ?", [day]
+        ).fetchone()[0]
+        if count == 0:
+            target.unlink(missing_ok=True)
+            continue
+        _atomic_copy(
+            con,
+            f"SELECT * EXCLUDE (event_date) FROM raw.{q(table)} "
+            f"WHERE event_date = DATE '{day.isoformat()}' ORDER BY source_file, source_line",
+            target,
+            run_id,
+        )
+        written += 1
+    for table in UNPARTITIONED_TABLES:
+        _atomic_copy(con, f"SELECT * FROM raw.{q(table)}", raw_dir / table / "data.parquet", run_id)
+        written += 1
+    con.execute("DELETE FROM ingest_state.dirty_partitions")
+    return written
+
+
+def mark_dirty(con: duckdb.DuckDBPyConnection, table: str, dates_sql: str) -> None:
+    """Record the event dates selected by `dates_sql` as needing a Parquet rewrite."""
+    if table not in PARTITIONED_TABLES:
+        return
+    con.execute(
+        f"INSERT INTO ingest_state.dirty_partitions "
+        f"SELECT DISTINCT {lit(table)}, d FROM ({dates_sql}) AS t(d) WHERE d IS NOT NULL"
+    )
