@@ -124,7 +124,7 @@ def knobs_for(scenario: str, day: int, days: int) -> DayKnobs:
         fix_start = round(0.5 * days)
         fix = smoothstep(day, fix_start, fix_start + 7)
         return DayKnobs(
-            regenerate_share=0.22,
+            regenerate_share=0.15,
             regenerate_overwrites=1.0 - fix,
             prior_reference=fix,
             trigger_weights=(0.7, 0.11, 0.03, 0.03, 0.02, 0.05),
