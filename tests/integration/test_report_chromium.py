@@ -1,0 +1,193 @@
+"""The ops report rendered by a real headless Chromium: charts drawn, statuses shown."""
+
+from __future__ import annotations
+
+import shutil
+import struct
+import subprocess
+import sys
+from collections import Counter
+from html.parser import HTMLParser
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from inference_ledger.report.build import build_report
+from inference_ledger.report.sample_marts import build_sample_warehouse
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists(), reason="chromium not installed (scripts/install_system_deps.sh)"
+)
+CHARTS = {
+    "cost_per_outcome",
+    "hidden_recompute",
+    "cost_by_trigger",
+    "latency",
+    "retry_rate",
+    "cache_hit_rate",
+}
+
+
+def chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+            f"--user-data-dir={tmp_path / 'chromium-profile'}",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+
+
+class Dom(HTMLParser):
+    """Elements of the rendered DOM with the tags found inside each chart."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[tuple[str, dict[str, str]]] = []
+        self.charts: dict[str, Counter[str]] = {}
+        self.by_id: dict[str, dict[str, str]] = {}
+        self.text_by_id: dict[str, list[str]] = {}
+        self.tags: Counter[str] = Counter()
+        self.bars: dict[str, list[str]] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = {k: v or "" for k, v in attrs}
+        self.tags[tag] += 1
+        if "id" in attributes:
+            self.by_id[attributes["id"]] = attributes
+        for _, parent in self.stack:
+            if "chart" in parent.get("class", "").split():
+                self.charts[parent["data-chart"]][tag] += 1
+                if "bar" in attributes.get("class", "").split():
+                    self.bars[parent["data-chart"]].append(attributes.get("data-status", ""))
+        if "chart" in attributes.get("class", "").split():
+            self.charts[attributes["data-chart"]] = Counter()
+            self.bars[attributes["data-chart"]] = []
+        if tag not in ("br", "meta", "img", "hr", "input"):  # void elements never close
+            self.stack.append((tag, attributes))
+
+    def handle_endtag(self, tag: str) -> None:
+        while self.stack:
+            if self.stack.pop()[0] == tag:
+                break
+
+    def handle_data(self, data: str) -> None:
+        for _, attributes in self.stack:
+            if "id" in attributes:
+                self.text_by_id.setdefault(attributes["id"], []).append(data)
+
+    def text(self, element_id: str) -> str:
+        return " ".join(" ".join(self.text_by_id.get(element_id, [])).split())
+
+
+def dump_dom(tmp_path: Path, report: Path) -> Dom:
+    done = chromium(tmp_path, "--dump-dom", report.as_uri())
+    dom = Dom()
+    dom.feed(done.stdout)
+    return dom
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    tmp = tmp_path_factory.mktemp("report")
+    warehouse = build_sample_warehouse(tmp / "warehouse.duckdb")
+    return warehouse, build_report(warehouse, tmp / "ops-report-2025-W20.html", "2025-W20")
+
+
+def test_charts_render_as_non_empty_svg(tmp_path: Path, sample: tuple[Path, Path]):
+    dom = dump_dom(tmp_path, sample[1])
+    assert set(dom.charts) == CHARTS
+    # 30 days of cost per outcome: one path through 30 points.
+    assert dom.charts["cost_per_outcome"]["path"] == 1
+    assert dom.charts["cost_per_outcome"]["circle"] == 30
+    # Six weeks of hidden recompute, coloured by band: the last week is critical.
+    assert dom.bars["hidden_recompute"] == [
+        "healthy",
+        "healthy",
+        "warning",
+        "warning",
+        "warning",
+        "critical",
+    ]
+    assert len(dom.bars["cost_by_trigger"]) == 6
+    assert dom.bars["retry_rate"] == ["warning", "healthy", "healthy"]
+    assert dom.charts["latency"]["rect"] >= 9
+    assert dom.charts["cache_hit_rate"]["path"] == 1
+
+
+def test_critical_hidden_recompute_shows_as_a_red_light(tmp_path: Path, sample: tuple[Path, Path]):
+    dom = dump_dom(tmp_path, sample[1])
+    mode = dom.by_id["mode-control_surface_drift"]
+    assert mode["data-status"] == "critical"
+    assert "status-critical" in mode["class"]
+    assert "critical" in dom.text("mode-control_surface_drift")
+    assert "hidden_recompute_ratio 46.0%" in dom.text("mode-control_surface_drift")
+    assert dom.text("hidden-status") == "critical"
+    assert dom.by_id["mode-audit_gap"]["data-status"] == "warning"
+    assert dom.by_id["verdict"]["data-verdict"] == "collapse"
+    assert "context_hash 49" in dom.text("audit")
+    assert "expect_completeness_rate_above(0.95)" in dom.text("data-quality")
+
+
+def test_report_is_self_contained(sample: tuple[Path, Path]):
+    html = sample[1].read_text()
+    assert "<script" not in html and "<link" not in html
+    assert "http://" not in html.replace("http://www.w3.org/2000/svg", "")
+    assert "https://" not in html
+
+
+def test_missing_marts_say_no_data(tmp_path: Path):
+    warehouse = tmp_path / "partial.duckdb"
+    build_sample_warehouse(warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        for table in ("dq_validation_results", "fct_margin_10x_test", "fct_latency_percentiles"):
+            con.execute(f"DROP TABLE {table}")
+    report = build_report(warehouse, tmp_path / "partial.html", "2025-W20")
+    dom = dump_dom(tmp_path, report)
+    assert dom.text("data-quality") == "Data quality no data"
+    assert "no data" in dom.text("margin")
+    assert "latency" not in dom.charts and "cost_per_outcome" in dom.charts
+
+
+def test_screenshot_and_cli(tmp_path: Path, sample: tuple[Path, Path]):
+    out = tmp_path / "cli-report.html"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "inference_ledger.cli",
+            "report",
+            "--week",
+            "2025-W20",
+            "--warehouse",
+            str(sample[0]),
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(out)
+    shot = tmp_path / "report.png"
+    chromium(tmp_path, "--window-size=1200,3400", f"--screenshot={shot}", out.as_uri())
+    header = shot.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n"
+    assert struct.unpack(">II", header[16:24]) == (1200, 3400)
+    assert shot.stat().st_size > 50_000  # a blank page compresses to a few kilobytes
