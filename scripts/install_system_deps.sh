@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Installs the servers the test-suite starts on 127.0.0.1 (PostgreSQL) when they are missing.
+# Installs the servers the test-suite starts on 127.0.0.1 (PostgreSQL) and the headless browser
+# that renders the ops report (Chromium) when they are missing.
 # Needs root (or passwordless sudo) and a reachable Debian package mirror.
 set -euo pipefail
 
 need=()
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null; then
   need+=(postgresql)
+fi
+if [ ! -x /usr/bin/chromium ]; then
+  need+=(chromium)
 fi
 
 if [ ${#need[@]} -eq 0 ]; then
