@@ -12,7 +12,7 @@ import gzip
 import io
 import json
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -83,25 +83,31 @@ def _json_document(path: Path) -> Iterator[tuple[int, Any]]:
         yield from _json_lines(path)
 
 
-def _csv_value(text: str | None) -> Any:
+def _csv_value(text: str | None, types: frozenset[str]) -> Any:
+    """Turn one CSV cell into the JSON type its schema property declares.
+
+    A cell that does not convert stays text, so the schema reports the type error.
+    """
     if text is None or text == "":
         return None
-    lowered = text.lower()
-    if lowered in ("true", "false"):
-        return lowered == "true"
-    try:
-        number = int(text)
-        return number
-    except ValueError:
-        pass
-    try:
-        number = float(text)
-    except ValueError:
-        return text
-    return number if math.isfinite(number) else text
+    if "integer" in types:
+        try:
+            return int(text)
+        except ValueError:
+            pass
+    if "number" in types:
+        try:
+            number = float(text)
+            if math.isfinite(number):
+                return number
+        except ValueError:
+            pass
+    if "boolean" in types and text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    return text
 
 
-def _csv_rows(path: Path) -> Iterator[tuple[int, Any]]:
+def _csv_rows(path: Path, column_types: Mapping[str, frozenset[str]]) -> Iterator[tuple[int, Any]]:
     with _open_text(path) as handle:
         reader = csv.DictReader(handle)
         for record in reader:
@@ -109,7 +115,13 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, Any]]:
             if None in record:
                 yield reader.line_num, ParseFailure("row has more fields than the header")
                 continue
-            yield reader.line_num, {key: _csv_value(value) for key, value in record.items()}
+            yield (
+                reader.line_num,
+                {
+                    key: _csv_value(value, column_types.get(key, frozenset()))
+                    for key, value in record.items()
+                },
+            )
 
 
 def _plain(value: Any) -> Any:
@@ -138,15 +150,20 @@ def _parquet_rows(path: Path) -> Iterator[tuple[int, Any]]:
             yield row_no, _plain(record)
 
 
-def iter_records(path: Path) -> Iterator[tuple[int, Any]]:
-    """Yield `(line_or_row_number, record_or_ParseFailure)` for every record in `path`."""
+def iter_records(
+    path: Path, column_types: Mapping[str, frozenset[str]] | None = None
+) -> Iterator[tuple[int, Any]]:
+    """Yield `(line_or_row_number, record_or_ParseFailure)` for every record in `path`.
+
+    `column_types` maps a CSV column to its JSON types (CSV cells are all text otherwise).
+    """
     fmt = file_format(path)
     if fmt == "jsonl":
         return _json_lines(path)
     if fmt == "json":
         return _json_document(path)
     if fmt == "csv":
-        return _csv_rows(path)
+        return _csv_rows(path, column_types or {})
     if fmt == "parquet":
         return _parquet_rows(path)
     raise ValueError(f"unsupported file type: {path.name} (expected one of {SUPPORTED_SUFFIXES})")

@@ -58,6 +58,24 @@ def validator_for(name: str, version: str = SCHEMA_VERSION) -> Draft202012Valida
     return Draft202012Validator(load_schema(name, version), format_checker=_FORMATS)
 
 
+@cache
+def column_types(name: str, version: str = SCHEMA_VERSION) -> dict[str, frozenset[str]]:
+    """JSON types of each top-level property, for typing flat (CSV) records."""
+    types: dict[str, frozenset[str]] = {}
+    for prop, spec in load_schema(name, version).get("properties", {}).items():
+        declared = spec.get("type")
+        if declared is None and "anyOf" in spec:
+            declared = [t for option in spec["anyOf"] for t in _as_list(option.get("type"))]
+        types[prop] = frozenset(_as_list(declared))
+    return types
+
+
+def _as_list(value: object) -> list[str]:
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)
+
+
 def kind_for_path(path: PurePath) -> str | None:
     """The record kind named by the nearest landing folder in `path` (`events/…` → events)."""
     for part in reversed(path.parent.parts):

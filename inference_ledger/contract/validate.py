@@ -6,7 +6,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from inference_ledger.contract.readers import ParseFailure, iter_records
-from inference_ledger.contract.schemas import RECORD_KINDS, kind_for_path, validator_for
+from inference_ledger.contract.schemas import (
+    RECORD_KINDS,
+    column_types,
+    kind_for_path,
+    validator_for,
+)
 
 
 @dataclass(frozen=True)
@@ -56,7 +61,7 @@ def validate_file(path: Path, kind: str | None = None, max_errors: int = 10) -> 
         return report
     validator = validator_for(RECORD_KINDS[kind])
     try:
-        for line, record in iter_records(path):
+        for line, record in iter_records(path, column_types(RECORD_KINDS[kind])):
             report.records += 1
             if isinstance(record, ParseFailure):
                 message = record.message
