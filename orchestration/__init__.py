@@ -1,0 +1,1 @@
+"""The Dagster code location of Inference Ledger (`definitions.py` is its entry point)."""

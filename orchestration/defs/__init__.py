@@ -1,0 +1,1 @@
+"""Dagster definitions, one package per area; each exposes a `defs` Definitions object."""

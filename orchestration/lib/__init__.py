@@ -1,0 +1,1 @@
+"""Plain Python the Dagster definitions use; importable and testable without Dagster."""
