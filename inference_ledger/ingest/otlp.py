@@ -55,7 +55,6 @@ CUSTOM_ALIASES = {
     "cost.tool_usd": "tool_cost_usd",
 }
 CUSTOM_PREFIX = "inference_ledger."
-GENAI_PREFIXES = ("gen_ai.", "llm.", CUSTOM_PREFIX)
 # Attributes that carry prompt or completion text: never copied.
 CONTENT_PREFIXES = (
     "gen_ai.prompt",
@@ -130,14 +129,22 @@ def _status(span: dict[str, Any], attributes: dict[str, Any]) -> str:
     return "ok"
 
 
+def _is_inference(attributes: dict[str, Any]) -> bool:
+    # A model call names its model or reports usage; agent, workflow and tool spans do not.
+    if any(str(k).startswith(CUSTOM_PREFIX) for k in attributes):
+        return True
+    fields = {field for name, field in ATTRIBUTE_ALIASES if attributes.get(name) is not None}
+    return bool(fields & {"model_version", "input_tokens", "output_tokens"})
+
+
 def span_record(span: dict[str, Any], resource: dict[str, Any]) -> dict[str, Any] | None:
-    """Canonical flat record for one span, or None when it is not a GenAI span."""
+    """Canonical flat record for one span, or None when it is not a model call."""
     attributes = {
         kv.get("key"): attribute_value(kv.get("value"))
         for kv in span.get("attributes") or []
         if isinstance(kv, dict)
     }
-    if not any(str(k).startswith(GENAI_PREFIXES) for k in attributes):
+    if not _is_inference(attributes):
         return None
     record: dict[str, Any] = {}
     used: set[str] = set()
@@ -191,6 +198,6 @@ def flatten_otlp_document(
                     continue
                 record = span_record(span, resource)
                 if record is None:
-                    yield span_text, None, "not_genai_span"
+                    yield span_text, None, "not_an_inference_span"
                 else:
                     yield span_text, record, None
