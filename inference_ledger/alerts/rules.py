@@ -1,9 +1,10 @@
 """Which rows deserve an alert, and the short message that says why.
 
-Metric alerts: a metric of a scope whose status got worse than in its previous period
+Metric alerts: a metric of a grain and scope whose status got worse than in its previous period
 (healthy or unknown to warning or critical, warning to critical). A metric seen for the
 first time counts as previously healthy. Quality alerts: failed expectations of severity
-error or warn. Every alert has a key, ``kind:subject:scope:period``; one alert per key.
+error or warn. Every alert has a key, ``kind:subject:scope:[grain:]period``; one alert
+per key.
 """
 
 from __future__ import annotations
@@ -83,16 +84,19 @@ def metric_alerts(
         if SEVERITY_RANK.get(status, 0) <= SEVERITY_RANK.get(previous, 0):
             continue
         metric, scope, period = row["metric"], str(row["scope"]), str(row["period_start"])
+        grain = row.get("grain")
+        # A metric kept at two grains (say completeness by day and by week) has two series.
+        key = f"metric:{metric}:{scope}:{grain + ':' if grain else ''}{period}"
         was = previous or "no previous period"
         message = (
-            f"{STATUS_LABEL[status]} {metric} [{scope}] period {period}: "
+            f"{STATUS_LABEL[status]} {metric} [{scope}] {grain or 'period'} {period}: "
             f"{format_value(metric, row['value'])} "
             f"({_thresholds(metric, row.get('warning_threshold'), row.get('critical_threshold'))}"
             f"; was {was})"
         )
         alerts.append(
             Alert(
-                key=f"metric:{metric}:{scope}:{period}",
+                key=key,
                 kind="metric",
                 metric=metric,
                 scope=scope,

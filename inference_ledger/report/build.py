@@ -100,19 +100,23 @@ def _bands_for(row: dict[str, Any] | None) -> svg.Bands | None:
     return svg.Bands(warning, critical, higher)
 
 
+GRAIN_PREFERENCE = {"week": 0, "month": 1, "day": 2}
+
+
 def _health_by_metric(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """One row per metric: scope `all` when present, else the worst scope."""
+    """One row per metric for a weekly view: scope `all` first (else the worst scope), then
+    the weekly grain, then monthly, then daily."""
+
+    def preference(row: dict[str, Any]) -> tuple[int, int, int]:
+        return (
+            0 if row["scope"] == "all" else 1,
+            GRAIN_PREFERENCE.get(row.get("grain") or "week", 3),
+            -STATUS_RANK.get(row["status"], 0),
+        )
+
     best: dict[str, dict[str, Any]] = {}
-    for row in rows:
-        current = best.get(row["metric"])
-        if current is None or (
-            current["scope"] != "all"
-            and (
-                row["scope"] == "all"
-                or STATUS_RANK.get(row["status"], 0) > STATUS_RANK.get(current["status"], 0)
-            )
-        ):
-            best[row["metric"]] = row
+    for row in sorted(rows, key=preference):
+        best.setdefault(row["metric"], row)
     return best
 
 
@@ -211,7 +215,7 @@ def _context(con: duckdb.DuckDBPyConnection, monday: date | None) -> dict[str, A
         ),
         "latency": svg.grouped_bar_chart(
             "latency",
-            "Latency percentiles by endpoint (ms)",
+            "Latency percentiles (ms)",
             [r["name"] for r in latency],
             {
                 "p50": [r["p50_ms"] for r in latency],
@@ -223,9 +227,9 @@ def _context(con: duckdb.DuckDBPyConnection, monday: date | None) -> dict[str, A
         ),
         "retry_rate": svg.hbar_chart(
             "retry_rate",
-            "Retry rate by endpoint",
+            "Retry rate",
             [
-                (r["endpoint"], r["retry_rate"] or 0.0, retry_bands.status(r["retry_rate"]))
+                (r["name"], r["retry_rate"] or 0.0, retry_bands.status(r["retry_rate"]))
                 for r in retry
             ],
             fmt=lambda v: f"{v * 100:.1f}%",
@@ -272,7 +276,7 @@ def _context(con: duckdb.DuckDBPyConnection, monday: date | None) -> dict[str, A
         "escalation": health.get("escalation_rate"),
         "cache_latest": cache[-1] if cache else None,
         "cache_status": cache_bands.status(cache[-1]["cache_hit_rate"]) if cache else "unknown",
-        "tenx": queries.margin_10x(con),
+        "tenx": queries.margin_10x(con, end),
         "verdict_text": VERDICT_TEXT,
         "margins": queries.margin_by_tenant(con, end),
         "audit": audit,

@@ -25,11 +25,14 @@ MARGIN_10X = ("fct_margin_10x_test",)
 AUDIT = ("fct_audit_completeness",)
 AUDIT_GAPS = ("audit_gaps", "fct_audit_gaps")
 METRIC_HEALTH = ("fct_metric_health",)
-DQ_RESULTS = ("dq_validation_results", "quality.dq_validation_results")
-LATENCY = ("fct_latency_percentiles", "fct_ops_latency", "fct_latency")
-TOOL_SUCCESS = ("fct_tool_success", "fct_ops_tool_success", "fct_tool_calls")
-RETRY_BY_ENDPOINT = ("fct_retry_rate_by_endpoint", "fct_ops_retry_rate", "fct_retry_rate")
-CACHE_HIT = ("fct_cache_hit_rate", "fct_ops_cache_hit_rate", "fct_cache")
+DQ_RESULTS = ("quality.dq_validation_results", "dq_validation_results")
+# Operations marts: a breakdown (by endpoint, by tool) when one exists, else the weekly
+# reliability mart, which the report then shows as a trend over weeks.
+RELIABILITY = ("fct_reliability_weekly",)
+LATENCY = ("fct_latency_percentiles", "fct_latency_by_endpoint", *RELIABILITY)
+TOOL_SUCCESS = ("fct_tool_success", "fct_tool_success_weekly", *RELIABILITY)
+RETRY_BY_ENDPOINT = ("fct_retry_rate_by_endpoint", "fct_retry_by_endpoint", *RELIABILITY)
+CACHE_HIT = ("fct_cache_hit_rate", *RELIABILITY)
 
 Row = dict[str, Any]
 
@@ -176,6 +179,7 @@ def _week_filter(cols: Sequence[str], start: date, end: date) -> tuple[str, list
 
 
 def latency_percentiles(con: duckdb.DuckDBPyConnection, week_start: date) -> list[Row]:
+    """p50/p95/p99 per endpoint for the week, or per week (last 8) without a breakdown."""
     table = find_table(con, LATENCY)
     if not table:
         return []
@@ -184,68 +188,105 @@ def latency_percentiles(con: duckdb.DuckDBPyConnection, week_start: date) -> lis
     p50 = pick(cols, "p50_ms", "latency_p50_ms", "p50_latency_ms")
     p95 = pick(cols, "p95_ms", "latency_p95_ms", "p95_latency_ms")
     p99 = pick(cols, "p99_ms", "latency_p99_ms", "p99_latency_ms")
-    if not (dim and p50 and p95 and p99):
+    if not (p50 and p95 and p99):
         return []
+    if not dim:
+        return _weekly_trend(
+            con,
+            table,
+            cols,
+            week_start,
+            f"max({p50}) AS p50_ms, max({p95}) AS p95_ms, max({p99}) AS p99_ms",
+        )
     where, params = _week_filter(cols, *week_bounds(week_start))
     # Percentiles cannot be re-aggregated exactly; the worst value across the week's rows
     # is shown so a bad day is never hidden by a good one.
     return fetch(
         con,
         f"""
-        SELECT {dim} AS name, max({p50}) AS p50_ms, max({p95}) AS p95_ms, max({p99}) AS p99_ms
+        SELECT {dim}::VARCHAR AS name, '{dim.strip('"')}' AS by, max({p50}) AS p50_ms,
+               max({p95}) AS p95_ms, max({p99}) AS p99_ms
         FROM {table} WHERE {where} GROUP BY 1 ORDER BY p95_ms DESC NULLS LAST
         """,
         params,
     )
 
 
+def _weekly_trend(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    cols: Sequence[str],
+    week_start: date,
+    measures: str,
+    weeks: int = 8,
+) -> list[Row]:
+    """`measures` per week for the `weeks` weeks ending with `week_start`, named by week."""
+    key = pick(cols, "week_start", "date_day")
+    if not key:
+        return []
+    return fetch(
+        con,
+        f"""
+        SELECT strftime(date_trunc('week', {key}), '%m-%d') AS name, 'week' AS by, {measures}
+        FROM {table} WHERE {key} >= ? AND {key} < ?
+        GROUP BY date_trunc('week', {key}) ORDER BY date_trunc('week', {key})
+        """,
+        [week_start - timedelta(weeks=weeks - 1), week_start + timedelta(days=7)],
+    )
+
+
 def retry_rate_by_endpoint(con: duckdb.DuckDBPyConnection, week_start: date) -> list[Row]:
+    """Retry rate per endpoint for the week, or per week (`name`) without a breakdown."""
     table = find_table(con, RETRY_BY_ENDPOINT)
     if not table:
         return []
     cols = columns(con, table)
     requests = pick(cols, "requests", "inference_events", "events")
-    retried = pick(cols, "retried_requests", "retry_requests", "retries")
+    retried = pick(cols, "retried_requests", "retry_requests", "retry_events", "retries")
     rate = pick(cols, "retry_rate")
     endpoint = pick(cols, "endpoint")
-    if not endpoint or not (rate or (requests and retried)):
+    if not (rate or (requests and retried)):
         return []
-    where, params = _week_filter(cols, *week_bounds(week_start))
     value = (
         f"sum({retried}) / nullif(sum({requests}), 0)" if requests and retried else f"avg({rate})"
     )
+    if not endpoint:
+        return _weekly_trend(con, table, cols, week_start, f"{value} AS retry_rate")
+    where, params = _week_filter(cols, *week_bounds(week_start))
     return fetch(
         con,
-        f"SELECT {endpoint} AS endpoint, {value} AS retry_rate FROM {table} "
+        f"SELECT {endpoint}::VARCHAR AS name, 'endpoint' AS by, {value} AS retry_rate FROM {table} "
         f"WHERE {where} GROUP BY 1 ORDER BY 2 DESC NULLS LAST",
         params,
     )
 
 
 def tool_success(con: duckdb.DuckDBPyConnection, week_start: date) -> list[Row]:
+    """Per tool for the week (`tool_name`), or all tools for the week without a breakdown."""
     table = find_table(con, TOOL_SUCCESS)
     if not table:
         return []
     cols = columns(con, table)
     tool = pick(cols, "tool_name", "tool")
     calls = pick(cols, "calls", "tool_calls")
-    successes = pick(cols, "successes", "successful_calls")
+    successes = pick(cols, "successes", "successful_calls", "tool_successes")
     rate = pick(cols, "success_rate", "tool_success_rate")
-    p95 = pick(cols, "p95_latency_ms", "latency_p95_ms", "p95_ms")
-    if not tool or not (calls and (successes or rate)):
+    p95 = pick(cols, "p95_latency_ms", "tool_latency_p95_ms") if tool else None
+    if not (calls and (successes or rate)):
         return []
     where, params = _week_filter(cols, *week_bounds(week_start))
     ok = f"sum({successes})" if successes else f"sum({rate} * {calls})"
-    return fetch(
+    rows = fetch(
         con,
         f"""
-        SELECT {tool} AS tool_name, sum({calls}) AS calls,
-               {ok} / nullif(sum({calls}), 0) AS success_rate,
+        SELECT {f"{tool}::VARCHAR" if tool else "'all tools'"} AS tool_name,
+               sum({calls}) AS calls, {ok} / nullif(sum({calls}), 0) AS success_rate,
                {f"max({p95})" if p95 else "NULL"} AS p95_latency_ms
         FROM {table} WHERE {where} GROUP BY 1 ORDER BY success_rate ASC NULLS LAST
         """,
         params,
     )
+    return [r for r in rows if r["calls"]]
 
 
 def cache_hit_rate_weekly(con: duckdb.DuckDBPyConnection, end: date, weeks: int = 12) -> list[Row]:
@@ -256,14 +297,18 @@ def cache_hit_rate_weekly(con: duckdb.DuckDBPyConnection, end: date, weeks: int 
     key = pick(cols, "week_start", "date_day")
     hits = pick(cols, "cache_hits", "hits")
     misses = pick(cols, "cache_misses", "misses")
+    lookups = pick(cols, "cache_lookups", "lookups")
     rate = pick(cols, "cache_hit_rate")
-    if not key or not (rate or (hits and misses)):
+    if hits and lookups:
+        value = f"sum({hits}) / nullif(sum({lookups}), 0)"
+    elif hits and misses:
+        value = f"sum({hits}) / nullif(sum({hits}) + sum({misses}), 0)"
+    elif rate:
+        value = f"avg({rate})"
+    else:
         return []
-    value = (
-        f"sum({hits}) / nullif(sum({hits}) + sum({misses}), 0)"
-        if hits and misses
-        else f"avg({rate})"
-    )
+    if not key:
+        return []
     return fetch(
         con,
         f"""
@@ -277,64 +322,100 @@ def cache_hit_rate_weekly(con: duckdb.DuckDBPyConnection, end: date, weeks: int 
 # --- health, margin, audit, quality ------------------------------------------------------
 
 
+def _health_dims(cols: Sequence[str]) -> tuple[str, str]:
+    """SQL for the period grain and a readable scope (`tenant=acme`; `all` stays `all`)."""
+    grain = pick(cols, "period_grain", "grain")
+    scope_id = pick(cols, "scope_id")
+    scope = (
+        f"CASE WHEN {scope_id} IS NULL OR {scope_id}::VARCHAR = scope::VARCHAR "
+        f"THEN scope::VARCHAR ELSE scope || '=' || {scope_id} END"
+        if scope_id
+        else "scope::VARCHAR"
+    )
+    return (f"{grain}::VARCHAR" if grain else "NULL::VARCHAR"), scope
+
+
 def metric_health_as_of(con: duckdb.DuckDBPyConnection, end: date) -> list[Row]:
-    """Per metric and scope, the latest period that started before `end`."""
+    """Per metric, grain and scope, the latest period that started before `end`."""
     table = find_table(con, METRIC_HEALTH)
     if not table:
         return []
+    grain, scope = _health_dims(columns(con, table))
     return fetch(
         con,
         f"""
-        SELECT metric, scope, period_start::DATE AS period_start, value, status,
-               warning_threshold, critical_threshold
+        SELECT metric, {grain} AS grain, {scope} AS scope, period_start::DATE AS period_start,
+               value, status, warning_threshold, critical_threshold
         FROM {table}
         WHERE period_start < ?
-        QUALIFY row_number() OVER (PARTITION BY metric, scope ORDER BY period_start DESC) = 1
-        ORDER BY metric, scope
+        QUALIFY row_number() OVER (
+            PARTITION BY metric, {grain}, {scope} ORDER BY period_start DESC) = 1
+        ORDER BY metric, grain, scope
         """,
         [end],
     )
 
 
 def metric_health_history(con: duckdb.DuckDBPyConnection) -> list[Row]:
-    """Every metric-health row with the previous period's status of the same metric/scope."""
+    """Every metric-health row with the previous period's status of the same metric, grain
+    and scope, and how many periods back from the latest it is (1 = latest)."""
     table = find_table(con, METRIC_HEALTH)
     if not table:
         return []
     cols = columns(con, table)
+    grain, scope = _health_dims(cols)
     source = pick(cols, "threshold_source") or "NULL"
     return fetch(
         con,
         f"""
-        SELECT metric, scope, period_start::DATE AS period_start, value, status,
-               warning_threshold, critical_threshold, {source} AS threshold_source,
+        SELECT metric, {grain} AS grain, {scope} AS scope, period_start::DATE AS period_start,
+               value, status, warning_threshold, critical_threshold,
+               {source} AS threshold_source,
                lag(status) OVER w AS previous_status,
-               lag(period_start::DATE) OVER w AS previous_period_start,
-               row_number() OVER (PARTITION BY metric, scope ORDER BY period_start DESC)
-                   AS periods_back
+               row_number() OVER (
+                   PARTITION BY metric, {grain}, {scope} ORDER BY period_start DESC
+               ) AS periods_back
         FROM {table}
-        WINDOW w AS (PARTITION BY metric, scope ORDER BY period_start)
-        ORDER BY metric, scope, period_start
+        WINDOW w AS (PARTITION BY metric, {grain}, {scope} ORDER BY period_start)
+        ORDER BY metric, grain, scope, period_start
         """,
     )
 
 
-def margin_10x(con: duckdb.DuckDBPyConnection) -> list[Row]:
+def margin_10x(con: duckdb.DuckDBPyConnection, end: date | None = None) -> list[Row]:
+    """The 10x test per scope ('all' first), as of the latest week before `end`."""
     table = find_table(con, MARGIN_10X)
     if not table:
         return []
     cols = columns(con, table)
     extras = [
-        f"{c} AS {c}"
-        for c in (
-            pick(cols, "projected_cost_10x", "projected_cost_10x_usd"),
-            pick(cols, "points", "n_points", "fit_points"),
-            pick(cols, "r_squared", "fit_r2", "r2"),
+        f"{col} AS {alias}"
+        for col, alias in (
+            (pick(cols, "projected_cost_10x_usd", "projected_cost_10x"), "projected_cost_10x"),
+            (pick(cols, "n_points", "points", "fit_points"), "points"),
+            (pick(cols, "r_squared", "fit_r2", "r2"), "r_squared"),
         )
-        if c
+        if col
     ]
-    select = ", ".join(["scope", "elasticity", "verdict", *extras])
-    return fetch(con, f"SELECT {select} FROM {table} ORDER BY scope <> 'all', scope")
+    scope_id = pick(cols, "scope_id")
+    scope = (
+        f"CASE WHEN {scope_id} IS NULL OR {scope_id}::VARCHAR = scope::VARCHAR "
+        f"THEN scope::VARCHAR ELSE {scope_id}::VARCHAR END"
+        if scope_id
+        else "scope::VARCHAR"
+    )
+    week = pick(cols, "week_start")
+    where, params, latest = "TRUE", [], ""
+    if week:
+        where = f"{week} < ?" if end else "TRUE"
+        params = [end] if end else []
+        latest = f"QUALIFY row_number() OVER (PARTITION BY {scope} ORDER BY {week} DESC) = 1"
+    select = ", ".join([f"{scope} AS scope", "elasticity", "verdict", *extras])
+    return fetch(
+        con,
+        f"SELECT {select} FROM {table} WHERE {where} {latest} ORDER BY scope <> 'all', scope",
+        params,
+    )
 
 
 def margin_by_tenant(con: duckdb.DuckDBPyConnection, end: date) -> list[Row]:
@@ -399,7 +480,28 @@ def top_audit_gaps(con: duckdb.DuckDBPyConnection, week_start: date, limit: int 
 
 
 def _dq_time_column(cols: Sequence[str]) -> str | None:
-    return pick(cols, "run_at", "run_time", "validated_at", "checked_at", "created_at")
+    return pick(cols, "validated_at", "run_at", "run_time", "checked_at", "created_at")
+
+
+def _dq_expectation(cols: Sequence[str]) -> str:
+    """What failed, in words: the check's name, else the expectation type."""
+    names = [
+        c
+        for c in (
+            pick(cols, "expectation"),
+            pick(cols, "check_name"),
+            pick(cols, "expectation_type"),
+        )
+        if c
+    ]
+    expectation = f"coalesce({', '.join(names)})" if names else "'expectation'"
+    column = pick(cols, "column_name")
+    if column:
+        # The same check on two columns is two expectations.
+        expectation = (
+            f"{expectation} || CASE WHEN {column} IS NULL THEN '' ELSE '(' || {column} || ')' END"
+        )
+    return expectation
 
 
 def dq_latest_run(con: duckdb.DuckDBPyConnection) -> list[Row]:
@@ -413,7 +515,8 @@ def dq_latest_run(con: duckdb.DuckDBPyConnection) -> list[Row]:
     return fetch(
         con,
         f"""
-        SELECT suite, expectation, severity, success, observed_value, unexpected_count, run_id
+        SELECT suite, {_dq_expectation(cols)} AS expectation, lower(severity) AS severity,
+               success, observed_value, unexpected_count, run_id
         FROM {table}
         WHERE run_id = (SELECT run_id FROM {table} GROUP BY run_id ORDER BY {order} DESC LIMIT 1)
         ORDER BY success, severity, suite, expectation
@@ -429,16 +532,15 @@ def dq_failures(con: duckdb.DuckDBPyConnection) -> list[Row]:
     cols = columns(con, table)
     when = _dq_time_column(cols)
     period = pick(cols, "partition_key", "period", "date_day")
-    # Same failure, same data period: one alert. Without a period column, a run's day is
+    # Same failure, same data period: one alert. Without a data period, a run's day is
     # the period, so a failure that persists alerts once a day, not once per re-run.
-    period_sql = (
-        f"{period}::VARCHAR" if period else (f"{when}::DATE::VARCHAR" if when else "run_id")
-    )
+    fallback = f"{when}::DATE::VARCHAR" if when else "run_id"
+    period_sql = f"coalesce({period}::VARCHAR, {fallback})" if period else fallback
     return fetch(
         con,
         f"""
-        SELECT run_id, suite, expectation, severity, observed_value, unexpected_count,
-               {period_sql} AS period
+        SELECT run_id, suite, {_dq_expectation(cols)} AS expectation, severity, observed_value,
+               unexpected_count, {period_sql} AS period
         FROM {table}
         WHERE NOT success AND lower(coalesce(severity, 'error')) IN ('error', 'warn', 'warning',
               'critical')

@@ -132,11 +132,17 @@ def _margin(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         """
         CREATE OR REPLACE TABLE fct_margin_10x_test AS
-        SELECT * FROM (VALUES
-            ('all', 1.12, 'collapse', 10800.0 * pow(10, 1.12), 12, 0.91),
-            ('acme', 1.08, 'collapse', 6900.0 * pow(10, 1.08), 12, 0.88),
-            ('globex', 0.97, 'flat', 3900.0 * pow(10, 0.97), 12, 0.79)
-        ) t(scope, elasticity, verdict, projected_cost_10x, points, r_squared)
+        SELECT week_start, scope, scope_id, total_cost_usd, committed_outcomes, n_points,
+               elasticity, r_squared, verdict,
+               total_cost_usd * pow(10, elasticity) AS projected_cost_10x_usd
+        FROM (VALUES
+            (DATE '2025-05-05', 'all', 'all', 2500.0, 24000, 11, 1.02, 0.90, 'flat'),
+            (DATE '2025-05-12', 'all', 'all', 2700.0, 24800, 12, 1.12, 0.91, 'collapse'),
+            (DATE '2025-05-12', 'tenant', 'acme', 1620.0, 12400, 12, 1.08, 0.88, 'collapse'),
+            (DATE '2025-05-12', 'tenant', 'globex', 1080.0, 12400, 12, 0.97, 0.79, 'flat'),
+            (DATE '2025-05-12', 'tenant', 'initech', 40.0, 300, 3, NULL, NULL, NULL)
+        ) t(week_start, scope, scope_id, total_cost_usd, committed_outcomes, n_points,
+            elasticity, r_squared, verdict)
         """
     )
 
@@ -202,14 +208,24 @@ def _ops(con: duckdb.DuckDBPyConnection) -> None:
                      ('send_email', 300, 0.91, 1500.0)) e(tool_name, calls, rate, p95)
         """
     )
+    # The weekly reliability mart, as the dbt project builds it.
     con.execute(
         """
-        CREATE OR REPLACE TABLE fct_cache_hit_rate AS
-        SELECT (DATE '2025-04-07' + i::INTEGER)::DATE AS date_day,
-               (1000 * (0.78 - i * 0.008))::BIGINT AS cache_hits,
-               (1000 - 1000 * (0.78 - i * 0.008))::BIGINT AS cache_misses,
-               cache_hits / (cache_hits + cache_misses) AS cache_hit_rate
-        FROM range(42) t(i)
+        CREATE OR REPLACE TABLE fct_reliability_weekly AS
+        SELECT w::DATE AS week_start, 5000::BIGINT AS inference_events,
+               (5000 * (0.04 + k * 0.01))::BIGINT AS retry_events,
+               (5000 * 0.01)::BIGINT AS timeout_events, (5000 * 0.02)::BIGINT AS error_events,
+               (4000 * (0.78 - k * 0.056))::BIGINT AS cache_hits, 4000::BIGINT AS cache_lookups,
+               1000::BIGINT AS outputs, (1000 * (0.03 + k * 0.006))::BIGINT AS escalated_outputs,
+               5800::BIGINT AS tool_calls, 5700::BIGINT AS tool_successes,
+               retry_events / inference_events AS retry_rate,
+               timeout_events / inference_events AS timeout_rate,
+               cache_hits / cache_lookups AS cache_hit_rate,
+               escalated_outputs / outputs AS escalation_rate,
+               tool_successes / tool_calls AS tool_success_rate,
+               520.0 + 10 * k AS latency_p50_ms, 1700.0 + 90 * k AS latency_p95_ms,
+               3600.0 + 250 * k AS latency_p99_ms
+        FROM (SELECT DATE '2025-04-07' + 7 * k::INTEGER AS w, k FROM range(6) t(k))
         """
     )
 
@@ -217,84 +233,98 @@ def _ops(con: duckdb.DuckDBPyConnection) -> None:
 def _metric_health(con: duckdb.DuckDBPyConnection) -> None:
     rows = []
 
-    def status(value: float, warn: float, crit: float, above: bool = True) -> str:
+    def add(
+        metric: str,
+        grain: str,
+        period: date,
+        value: float,
+        warn: float | None,
+        crit: float | None,
+        above: bool = True,
+    ) -> None:
         worse = (lambda v, t: v > t) if above else (lambda v, t: v < t)
-        return "critical" if worse(value, crit) else "warning" if worse(value, warn) else "healthy"
-
-    for w, week in enumerate(WEEKS):
-        hidden = HIDDEN_RATIO[w]
-        cpo_wow = [0.02, 0.03, 0.05, 0.08, 0.12, 0.14][w]
-        cache = 0.78 - w * 0.056
-        escalation = [0.03, 0.03, 0.04, 0.04, 0.06, 0.06][w]
-        for metric, value, warn, crit, above in (
-            ("hidden_recompute_ratio", hidden, 0.20, 0.40, True),
-            ("cost_per_outcome_wow_change", cpo_wow, 0.10, 0.20, True),
-            ("cache_hit_rate", cache, 0.70, 0.50, False),
-            ("escalation_rate", escalation, 0.05, 0.10, True),
-            ("tool_success_rate", 0.985, 0.98, 0.95, False),
-        ):
-            rows.append(
-                (
-                    metric,
-                    week,
-                    "all",
-                    value,
-                    status(value, warn, crit, above),
-                    warn,
-                    crit,
-                    "metric_thresholds:default",
-                )
-            )
-    for d in range(DAYS):
-        day = FIRST_DAY + timedelta(days=d)
-        value = 0.72 if d < 21 else 0.93
+        status = (
+            "critical"
+            if crit is not None and worse(value, crit)
+            else "warning"
+            if warn is not None and worse(value, warn)
+            else "healthy"
+        )
         rows.append(
             (
-                "completeness_rate",
-                day,
+                metric,
+                grain,
+                period,
+                "all",
                 "all",
                 value,
-                status(value, 0.95, 0.80, False),
-                0.95,
-                0.80,
-                "metric_thresholds:default",
+                status,
+                "above" if above else "below",
+                warn,
+                crit,
+                "default",
+                "manual metrics reference",
             )
+        )
+
+    for w, week in enumerate(WEEKS):
+        add("hidden_recompute_ratio", "week", week, HIDDEN_RATIO[w], 0.20, 0.40)
+        add(
+            "cost_per_outcome_wow_change",
+            "week",
+            week,
+            [0.02, 0.03, 0.05, 0.08, 0.12, 0.14][w],
+            0.10,
+            0.20,
+        )
+        add("cache_hit_rate", "week", week, 0.78 - w * 0.056, 0.70, 0.50, above=False)
+        add("escalation_rate", "week", week, [0.03, 0.03, 0.04, 0.04, 0.06, 0.06][w], 0.05, 0.10)
+        add("tool_success_rate", "week", week, 0.983, 0.98, 0.95, above=False)
+        add("completeness_rate", "week", week, 0.72 if w < 3 else 0.93, 0.95, 0.80, above=False)
+    for d in range(DAYS):
+        add(
+            "completeness_rate",
+            "day",
+            FIRST_DAY + timedelta(days=d),
+            0.72 if d < 21 else 0.93,
+            0.95,
+            0.80,
+            above=False,
         )
     for month, margin in ((date(2025, 4, 1), 0.35), (date(2025, 5, 1), 0.24)):
-        rows.append(
-            (
-                "gross_margin_pct",
-                month,
-                "all",
-                margin,
-                "warning" if margin < 0.3 else "healthy",
-                0.30,
-                0.15,
-                "metric_thresholds:default",
-            )
-        )
+        add("gross_margin_pct", "month", month, margin, 0.30, 0.15, above=False)
     con.execute(
-        "CREATE OR REPLACE TABLE fct_metric_health (metric VARCHAR, period_start DATE, "
-        "scope VARCHAR, value DOUBLE, status VARCHAR, warning_threshold DOUBLE, "
-        "critical_threshold DOUBLE, threshold_source VARCHAR)"
+        "CREATE OR REPLACE TABLE fct_metric_health (metric VARCHAR, period_grain VARCHAR, "
+        "period_start DATE, scope VARCHAR, scope_id VARCHAR, value DOUBLE, status VARCHAR, "
+        "direction VARCHAR, warning_threshold DOUBLE, critical_threshold DOUBLE, "
+        "threshold_variant VARCHAR, threshold_source VARCHAR)"
     )
-    con.executemany("INSERT INTO fct_metric_health VALUES (?,?,?,?,?,?,?,?)", rows)
+    con.executemany("INSERT INTO fct_metric_health VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
 
 
 def _dq(con: duckdb.DuckDBPyConnection) -> None:
+    # The validation history table as the quality checks append it (schema `quality`).
+    con.execute("CREATE SCHEMA IF NOT EXISTS quality")
     con.execute(
         """
-        CREATE OR REPLACE TABLE dq_validation_results AS
+        CREATE OR REPLACE TABLE quality.dq_validation_results AS
         SELECT * FROM (VALUES
-            ('run-2025-05-18', TIMESTAMPTZ '2025-05-19 02:10:00+00', 'inference_events',
-             'expect_column_values_to_not_be_null(model_version)', 'error', true, '0.0', 0),
-            ('run-2025-05-18', TIMESTAMPTZ '2025-05-19 02:10:00+00', 'inference_events',
-             'expect_trigger_share_unknown_below(0.05)', 'warn', false, '0.071', 355),
-            ('run-2025-05-18', TIMESTAMPTZ '2025-05-19 02:10:00+00', 'decision_envelopes',
-             'expect_completeness_rate_above(0.95)', 'error', false, '0.93', 28),
-            ('run-2025-05-18', TIMESTAMPTZ '2025-05-19 02:10:00+00', 'tool_calls',
-             'expect_hashes_present', 'error', true, '1.0', 0)
-        ) t(run_id, run_at, suite, expectation, severity, success, observed_value,
-            unexpected_count)
+            ('run-2025-05-18', '2025-05-18', 'inference_events', 'stg_raw__inference_events',
+             'model_version_present', 'expect_column_values_to_not_be_null', 'model_version',
+             'error', true, '0', 5000, 0, 0.0),
+            ('run-2025-05-18', '2025-05-18', 'inference_events', 'stg_raw__inference_events',
+             'unknown_trigger_share', 'expect_column_values_to_be_in_set', 'trigger_type',
+             'warn', false, '0.071', 5000, 355, 7.1),
+            ('run-2025-05-18', '2025-05-18', 'audit', 'fct_audit_completeness',
+             'core_completeness', 'expect_column_mean_to_be_between', 'completeness_rate',
+             'error', false, '0.93', 28, 28, 100.0),
+            ('run-2025-05-18', '2025-05-18', 'tool_calls', 'stg_raw__tool_calls',
+             'hashes_present', 'expect_column_values_to_not_be_null', 'input_hash',
+             'error', true, '0', 5800, 0, 0.0)
+        ) t(run_id, partition_key, suite, table_name, check_name, expectation_type,
+            column_name, severity, success, observed_value, element_count, unexpected_count,
+            unexpected_percent),
+        (SELECT '[]' AS sample_keys, NULL::VARCHAR AS exception,
+                TIMESTAMP '2025-05-19 02:10:00' AS validated_at)
         """
     )

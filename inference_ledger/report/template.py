@@ -162,8 +162,8 @@ TEMPLATE = r"""<!DOCTYPE html>
 <section id="operations">
   <h2>Operations</h2>
   <div class="two">
-    <div><h3>Latency percentiles</h3>{{ charts.latency or nodata }}</div>
-    <div><h3>Retry rate by endpoint</h3>{{ charts.retry_rate or nodata }}</div>
+    <div><h3>Latency percentiles{% if latency %} by {{ latency[0].by }}{% endif %}</h3>{{ charts.latency or nodata }}</div>
+    <div><h3>Retry rate{% if retry %} by {{ retry[0].by }}{% endif %}</h3>{{ charts.retry_rate or nodata }}</div>
   </div>
   <div class="two">
     <div>
@@ -234,10 +234,10 @@ TEMPLATE = r"""<!DOCTYPE html>
 <section id="metric-health">
   <h2>All metrics</h2>
   {% if health %}
-  <table><tr><th>metric</th><th>scope</th><th>period</th><th class="num">value</th>
+  <table><tr><th>metric</th><th>scope</th><th>grain</th><th>period</th><th class="num">value</th>
     <th class="num">warning</th><th class="num">critical</th><th>status</th></tr>
   {% for h in health %}
-    <tr><td>{{ h.metric }}</td><td>{{ h.scope }}</td><td>{{ h.period_start }}</td>
+    <tr><td>{{ h.metric }}</td><td>{{ h.scope }}</td><td>{{ h.grain or "" }}</td><td>{{ h.period_start }}</td>
       <td class="num">{{ fmt(h.metric, h.value) }}</td>
       <td class="num">{{ fmt(h.metric, h.warning_threshold) if h.warning_threshold is not none else "" }}</td>
       <td class="num">{{ fmt(h.metric, h.critical_threshold) if h.critical_threshold is not none else "" }}</td>

@@ -117,13 +117,13 @@ def test_each_sink_gets_one_message_and_a_rerun_sends_none(
 
     assert len(first.new_alerts) == 6
     assert first.delivery == "sent"
-    hidden = "CRITICAL hidden_recompute_ratio [all] period 2025-05-12: 46.0% (warning > 20.0%"
+    hidden = "CRITICAL hidden_recompute_ratio [all] week 2025-05-12: 46.0% (warning > 20.0%"
 
     [(_, headers, raw)] = receiver.at("/generic")
     generic = json.loads(raw)
     assert generic["title"] == "Inference Ledger: 6 new alerts (2 critical)"
     assert hidden in generic["message"]
-    assert "expect_trigger_share_unknown_below(0.05) failed" in generic["message"]
+    assert "[inference_events] unknown_trigger_share(trigger_type) failed" in generic["message"]
     assert REPORT in generic["message"]
     assert headers["Authorization"].startswith("Basic ")
 
@@ -135,7 +135,7 @@ def test_each_sink_gets_one_message_and_a_rerun_sends_none(
     assert len(box.messages) == 1
     assert box.recipients == [["ops@example.com"]]
     assert box.messages[0]["Subject"] == "Inference Ledger: 6 new alerts (2 critical)"
-    assert "hidden_recompute_ratio [all] period 2025-05-12: 46.0%" in plain_text(box.messages[0])
+    assert "hidden_recompute_ratio [all] week 2025-05-12: 46.0%" in plain_text(box.messages[0])
 
     with duckdb.connect(str(warehouse), read_only=True) as con:
         log_rows = con.execute(
@@ -143,11 +143,9 @@ def test_each_sink_gets_one_message_and_a_rerun_sends_none(
         ).fetchall()
     assert len(log_rows) == 6
     statuses = {row[0]: row[1] for row in log_rows}
-    assert statuses["metric:hidden_recompute_ratio:all:2025-05-12"] == "critical"
-    assert (
-        statuses["expectation:inference_events:expect_trigger_share_unknown_below(0.05):2025-05-19"]
-        == "warn"
-    )
+    assert statuses["metric:hidden_recompute_ratio:all:week:2025-05-12"] == "critical"
+    unknown_triggers = "expectation:inference_events:unknown_trigger_share(trigger_type):2025-05-18"
+    assert statuses[unknown_triggers] == "warn"
     assert {row[2] for row in log_rows} == {"sent"}
     assert log_rows[0][3].count("://") == 3 and log_rows[0][4] is None
     assert SECRET not in repr(log_rows) and SECRET not in caplog.text
@@ -160,14 +158,17 @@ def test_each_sink_gets_one_message_and_a_rerun_sends_none(
     # A new failure on a later day alerts once, alone.
     with duckdb.connect(str(warehouse)) as con:
         con.execute(
-            "INSERT INTO dq_validation_results VALUES ('run-2025-05-19', "
-            "TIMESTAMPTZ '2025-05-20 02:10:00+00', 'tool_calls', 'expect_hashes_present', "
-            "'error', false, '0.97', 41)"
+            "INSERT INTO quality.dq_validation_results (run_id, partition_key, suite, "
+            "table_name, check_name, expectation_type, column_name, severity, success, "
+            "observed_value, unexpected_count, validated_at) VALUES ('run-2025-05-19', "
+            "'2025-05-19', 'tool_calls', 'stg_raw__tool_calls', 'hashes_present', "
+            "'expect_column_values_to_not_be_null', 'input_hash', 'error', false, '0.97', 41, "
+            "TIMESTAMP '2025-05-20 02:10:00')"
         )
     third = run_alerts(warehouse, urls, report_link=REPORT)
     wait_for(lambda: len(box.messages) >= 2)
     assert [a.key for a in third.new_alerts] == [
-        "expectation:tool_calls:expect_hashes_present:2025-05-20"
+        "expectation:tool_calls:hashes_present(input_hash):2025-05-19"
     ]
     assert len(receiver.at("/generic")) == 2 and len(receiver.at("/slack")) == 2
     latest = json.loads(receiver.at("/generic")[-1][2])

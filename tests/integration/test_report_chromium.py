@@ -141,7 +141,7 @@ def test_critical_hidden_recompute_shows_as_a_red_light(tmp_path: Path, sample: 
     assert dom.by_id["mode-audit_gap"]["data-status"] == "warning"
     assert dom.by_id["verdict"]["data-verdict"] == "collapse"
     assert "context_hash 49" in dom.text("audit")
-    assert "expect_completeness_rate_above(0.95)" in dom.text("data-quality")
+    assert "core_completeness(completeness_rate)" in dom.text("data-quality")
 
 
 def test_report_is_self_contained(sample: tuple[Path, Path]):
@@ -155,13 +155,35 @@ def test_missing_marts_say_no_data(tmp_path: Path):
     warehouse = tmp_path / "partial.duckdb"
     build_sample_warehouse(warehouse)
     with duckdb.connect(str(warehouse)) as con:
-        for table in ("dq_validation_results", "fct_margin_10x_test", "fct_latency_percentiles"):
+        for table in (
+            "quality.dq_validation_results",
+            "fct_margin_10x_test",
+            "fct_latency_percentiles",
+            "fct_reliability_weekly",
+        ):
             con.execute(f"DROP TABLE {table}")
     report = build_report(warehouse, tmp_path / "partial.html", "2025-W20")
     dom = dump_dom(tmp_path, report)
     assert dom.text("data-quality") == "Data quality no data"
     assert "no data" in dom.text("margin")
-    assert "latency" not in dom.charts and "cost_per_outcome" in dom.charts
+    assert "latency" not in dom.charts and "cache_hit_rate" not in dom.charts
+    assert "cost_per_outcome" in dom.charts
+
+
+def test_without_breakdown_marts_ops_charts_show_weekly_trends(tmp_path: Path):
+    warehouse = tmp_path / "weekly.duckdb"
+    build_sample_warehouse(warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        for table in ("fct_latency_percentiles", "fct_retry_rate_by_endpoint", "fct_tool_success"):
+            con.execute(f"DROP TABLE {table}")
+    report = build_report(warehouse, tmp_path / "weekly.html", "2025-W20")
+    dom = dump_dom(tmp_path, report)
+    # Six weeks of retry rate from the weekly reliability mart: 4%, 5% (the warning line
+    # itself is still healthy), then 6% to 9%.
+    assert dom.bars["retry_rate"] == ["healthy", "healthy"] + ["warning"] * 4
+    assert dom.charts["latency"]["rect"] >= 18
+    assert "Retry rate by week" in dom.text("operations")
+    assert "all tools" in dom.text("operations")
 
 
 def test_screenshot_and_cli(tmp_path: Path, sample: tuple[Path, Path]):
