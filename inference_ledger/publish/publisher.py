@@ -47,13 +47,21 @@ TMP_SUFFIX = ".tmp"
 # The public marts BI users query (names are part of the public interface).
 DEFAULT_MARTS: tuple[str, ...] = (
     "fct_cost_per_outcome",
+    "cost_per_outcome_event_window",
     "fct_control_surface_drift",
     "fct_control_surface_weekly",
+    "fct_control_surface_monthly",
     "fct_margin_fragility",
     "fct_margin_10x_test",
     "fct_audit_completeness",
     "audit_gaps",
+    "fct_reliability_weekly",
     "fct_metric_health",
+    "dim_date",
+    "dim_model",
+    "dim_prompt_version",
+    "dim_tenant",
+    "dim_trigger_type",
 )
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$")
