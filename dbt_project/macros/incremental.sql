@@ -1,0 +1,50 @@
+{#- Reprocessing window of incremental models.
+
+    start: the `start_date` var when given (orchestrator partition window), else the target's
+    latest `date_column` minus `lookback_days`. end: the `end_date` var (exclusive) or open.
+    Late records inside the lookback are picked up on their own; older late data needs a
+    run with an explicit start_date (or a full refresh). -#}
+{% macro window_start(date_column='date_day') -%}
+    {%- if var('start_date', none) -%}
+        cast('{{ var("start_date") }}' as date)
+    {%- else -%}
+        (select coalesce(cast({{ dbt.dateadd('day', -1 * (var('lookback_days') | int), 'max(' ~ date_column ~ ')') }} as date), cast('1900-01-01' as date)) from {{ this }})
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro window_end() -%}
+    {%- if var('end_date', none) -%}cast('{{ var("end_date") }}' as date){%- else -%}cast('9999-12-31' as date){%- endif -%}
+{%- endmacro %}
+
+{#- `expr` lies in the window; always true on a full build. -#}
+{% macro in_window(expr, date_column='date_day') -%}
+    {%- if is_incremental() -%}
+        ({{ expr }} >= {{ window_start(date_column) }} and {{ expr }} < {{ window_end() }})
+    {%- else -%}
+        (1 = 1)
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Days a daily mart must rebuild: the window's event days, plus the commit day and first
+    event day of every output with any record in the window, so a commit (or envelope,
+    approval, ...) arriving today updates the day it belongs to. -#}
+{% macro affected_days(date_column='date_day', include_output_event_days=false) -%}
+    {%- if is_incremental() -%}
+    select event_date as date_day from {{ ref('int_inference_events_enriched') }}
+    where {{ in_window('event_date', date_column) }}
+    union
+    select commit_date from {{ ref('int_outputs_resolved') }}
+    where last_activity_date >= {{ window_start(date_column) }} and commit_date is not null
+      and commit_date < {{ window_end() }}
+    union
+    select first_event_date from {{ ref('int_outputs_resolved') }}
+    where last_activity_date >= {{ window_start(date_column) }} and first_event_date is not null
+      and first_event_date < {{ window_end() }}
+    {%- if include_output_event_days %}
+    union
+    select e.event_date from {{ ref('int_inference_events_enriched') }} as e
+    inner join {{ ref('int_outputs_resolved') }} as o on o.output_id = e.output_id
+    where o.last_activity_date >= {{ window_start(date_column) }} and e.event_date < {{ window_end() }}
+    {%- endif %}
+    {%- endif -%}
+{%- endmacro %}
