@@ -1,0 +1,128 @@
+"""Ingestion throughput: events/s, MB/s and peak RSS for JSONL and Parquet landing files.
+
+    python -m bench ingest --events 1000000 --formats jsonl parquet
+
+Data comes from the workload generator (once per format, cached under --work); each ingest
+runs in a fresh child process on an empty ledger home so its peak RSS is its own. DuckDB's
+memory limit and threads come from the settings (LEDGER_DUCKDB_MEMORY_LIMIT, ..._THREADS).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TARGET_SECONDS_PER_10M = 45.0
+TARGET_RSS_GIB = 4.0
+
+
+def _landing_bytes(landing: Path) -> int:
+    return sum(p.stat().st_size for p in landing.rglob("*") if p.is_file())
+
+
+def _generate(landing: Path, fmt: str, events: int, days: int) -> None:
+    from inference_ledger.generator import GenerationOptions, generate
+
+    marker = landing / "ground_truth.json"
+    if marker.exists():
+        truth = json.loads(marker.read_text())
+        if truth.get("format") == fmt and truth["totals"]["inference_events"] > 0:
+            wanted = truth.get("events_per_day", 0) * truth.get("days", 0)
+            if wanted == (events // days) * days:
+                return
+    shutil.rmtree(landing, ignore_errors=True)
+    started = time.perf_counter()
+    generate(GenerationOptions(out=landing, format=fmt, days=days, events_per_day=events // days))
+    print(f"  generated {fmt} in {time.perf_counter() - started:.1f}s", file=sys.stderr)
+
+
+def _child(landing: str, home: str) -> int:
+    os.environ["LEDGER_HOME"] = home
+    from inference_ledger.ingest import ingest_landing
+    from inference_ledger.settings import load_settings
+
+    result = ingest_landing(Path(landing), load_settings())
+    print(
+        json.dumps(
+            {
+                "seconds": result.seconds,
+                "loaded": result.total("records_loaded"),
+                "failed": len(result.failed),
+            }
+        )
+    )
+    return 0
+
+
+def run_one(landing: Path, work: Path) -> dict[str, float]:
+    home = Path(tempfile.mkdtemp(prefix="ingest-home-", dir=work))
+    try:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        started = time.perf_counter()
+        out = subprocess.run(
+            [sys.executable, "-m", "bench.ingest", "--child", str(landing), str(home)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        wall = time.perf_counter() - started
+        peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        child = json.loads(out.stdout.strip().splitlines()[-1])
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+    size = _landing_bytes(landing)
+    return {
+        "wall_seconds": wall,
+        "ingest_seconds": child["seconds"],
+        "records_loaded": child["loaded"],
+        "files_failed": child["failed"],
+        "events_per_second": child["loaded"] / wall,
+        "mb_per_second": size / 1e6 / wall,
+        "landing_mb": size / 1e6,
+        # ru_maxrss of children is the largest child so far; only meaningful when it grew.
+        "peak_rss_gib": max(peak_kib, before) / 1024 / 1024,
+    }
+
+
+def main(argv: list[str]) -> int:
+    if argv and argv[0] == "--child":
+        return _child(argv[1], argv[2])
+    parser = argparse.ArgumentParser(prog="python -m bench ingest", description=__doc__)
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--days", type=int, default=28)
+    parser.add_argument("--formats", nargs="+", default=["jsonl", "parquet"])
+    parser.add_argument("--work", type=Path, default=Path(".bench/ingest"))
+    args = parser.parse_args(argv)
+    args.work.mkdir(parents=True, exist_ok=True)
+    results = {}
+    for fmt in args.formats:
+        landing = args.work / f"landing-{fmt}-{args.events}"
+        _generate(landing, fmt, args.events, args.days)
+        results[fmt] = run_one(landing, args.work)
+        r = results[fmt]
+        print(
+            f"{fmt:>8}: {r['records_loaded']:,.0f} records in {r['wall_seconds']:.1f}s "
+            f"({r['events_per_second']:,.0f} records/s, {r['mb_per_second']:.1f} MB/s of "
+            f"{r['landing_mb']:.0f} MB), peak RSS {r['peak_rss_gib']:.2f} GiB"
+        )
+    scale = 10_000_000 / max(args.events, 1)
+    for fmt, r in results.items():
+        projected = r["wall_seconds"] * scale
+        print(
+            f"{fmt:>8}: projected 10M: {projected:.0f}s (target < {TARGET_SECONDS_PER_10M:.0f}s); "
+            f"RSS target < {TARGET_RSS_GIB:.0f} GiB"
+        )
+    print(json.dumps(results, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
