@@ -1,0 +1,110 @@
+"""The pieces every suite shares: severities, the suite description, one expectation's outcome."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+import pandas as pd
+
+from expectations.config import QualityConfig
+
+if TYPE_CHECKING:
+    from great_expectations.expectations import Expectation
+
+# Corrupt or impossible data: downstream marts must not be published.
+ERROR = "error"
+# Auditability gaps and anomalies: recorded and alerted, the pipeline continues.
+WARN = "warn"
+SEVERITIES = (ERROR, WARN)
+
+# Provenance written as a placeholder is as missing as a null (inputs spec, "Placeholders").
+PLACEHOLDERS = ("", "unknown", "none", "null")
+HASH_REGEX = r"^([0-9a-f]{16}|[0-9a-f]{64})$"
+
+STATES = ["draft", "committed", "rejected"]
+TRIGGERS = ["user_explicit", "user_edit", "undo", "auto_save", "retry", "background", "unknown"]
+STATUSES = ["success", "failed", "timeout"]
+APPROVAL_ACTIONS = ["approve", "reject", "escalate", "override"]
+COST_SOURCES = ["logged", "priced", "unpriced"]
+DEPLOYMENTS = ["api", "owned"]
+
+
+def meta(check: str, severity: str, why: str) -> dict[str, str]:
+    """The `meta` of one expectation: its stable check name, severity and reason."""
+    if severity not in SEVERITIES:
+        raise ValueError(f"severity must be one of {SEVERITIES}, not {severity!r}")
+    return {"check": check, "severity": severity, "why": why}
+
+
+def present(column: str) -> str:
+    """SQL for a text column with placeholders turned into NULL, keeping its name."""
+    quoted = ", ".join(f"'{p}'" for p in PLACEHOLDERS)
+    return (
+        f"CASE WHEN lower(trim(CAST({column} AS VARCHAR))) IN ({quoted}) THEN NULL "
+        f"ELSE {column} END AS {column}"
+    )
+
+
+def utc_naive(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    """Timestamps as naive UTC, so they compare with the naive UTC bounds of the config."""
+    for column in columns:
+        if column in frame and isinstance(frame[column].dtype, pd.DatetimeTZDtype):
+            frame[column] = frame[column].dt.tz_convert("UTC").dt.tz_localize(None)
+    return frame
+
+
+Loader = Callable[[duckdb.DuckDBPyConnection, "dt.date | None", QualityConfig], pd.DataFrame]
+Builder = Callable[[QualityConfig], "list[Expectation]"]
+
+
+@dataclass(frozen=True)
+class SuiteSpec:
+    """One checked table: how to read the slice to validate and what to expect of it.
+
+    `asset_key` is the Dagster key of the checked asset without any mart prefix;
+    `key_columns` name the rows in failing samples.
+    """
+
+    name: str
+    table: str
+    asset_key: tuple[str, ...]
+    is_mart: bool
+    key_columns: tuple[str, ...]
+    build: Builder
+    load: Loader
+    description: str = ""
+
+    def expectations(self, config: QualityConfig | None = None) -> list[Expectation]:
+        return self.build(config or QualityConfig())
+
+    def checks(self) -> list[tuple[str, str, str]]:
+        """(check name, severity, reason) of every expectation, in suite order."""
+        return [(e.meta["check"], e.meta["severity"], e.meta["why"]) for e in self.expectations()]
+
+
+@dataclass(frozen=True)
+class ExpectationOutcome:
+    """One expectation's result, in the shape stored in `dq_validation_results`."""
+
+    suite: str
+    table: str
+    check: str
+    expectation_type: str
+    column: str | None
+    severity: str
+    success: bool
+    observed_value: Any
+    element_count: int | None
+    unexpected_count: int | None
+    unexpected_percent: float | None
+    sample: Sequence[dict[str, Any]] = field(default_factory=list)
+    why: str = ""
+    exception: str | None = None
+
+    @property
+    def blocks(self) -> bool:
+        return self.severity == ERROR and not self.success

@@ -1,0 +1,261 @@
+"""Validate the warehouse: load each suite's slice from DuckDB, run GE, keep every outcome.
+
+Great Expectations takes seconds to initialise, so a `QualityRun` holds one ephemeral
+context for all suites of a run; its in-memory results feed the Data Docs build.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import great_expectations as gx
+import pandas as pd
+from great_expectations.core.run_identifier import RunIdentifier
+from great_expectations.data_context.types.base import ProgressBarsConfig
+
+from expectations import store
+from expectations.config import QualityConfig
+from expectations.core import ERROR, WARN, ExpectationOutcome, SuiteSpec
+from expectations.docs import DOCS_SITE, add_docs_site, docs_index
+from expectations.suites import ALL_SUITES
+
+
+@dataclass
+class SuiteResult:
+    """All outcomes of one suite on one partition (or on a whole mart)."""
+
+    spec: SuiteSpec
+    partition: dt.date | None
+    rows: int
+    outcomes: list[ExpectationOutcome] = field(default_factory=list)
+
+    @property
+    def success(self) -> bool:
+        return all(o.success for o in self.outcomes)
+
+    @property
+    def blocking_failures(self) -> list[ExpectationOutcome]:
+        return [o for o in self.outcomes if o.severity == ERROR and not o.success]
+
+    @property
+    def warnings(self) -> list[ExpectationOutcome]:
+        return [o for o in self.outcomes if o.severity == WARN and not o.success]
+
+    def outcome(self, check: str) -> ExpectationOutcome:
+        for o in self.outcomes:
+            if o.check == check:
+                return o
+        raise KeyError(f"suite {self.spec.name} has no check {check!r}")
+
+
+def _json_safe(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return None if math.isnan(value) else float(value)
+    if isinstance(value, dt.datetime | dt.date | pd.Timestamp):
+        return value.isoformat()
+    if hasattr(value, "item"):  # numpy scalars
+        return _json_safe(value.item())
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    return str(value)
+
+
+class QualityRun:
+    """One validation run: a GE ephemeral context, its run id and optional Data Docs site."""
+
+    def __init__(
+        self,
+        run_id: str | None = None,
+        config: QualityConfig | None = None,
+        docs_dir: Path | None = None,
+    ) -> None:
+        self.run_id = run_id or uuid.uuid4().hex
+        self.config = config or QualityConfig()
+        self.docs_dir = docs_dir
+        self.context = gx.get_context(mode="ephemeral")
+        # Progress bars only clutter orchestrator logs.
+        self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        self._datasource = self.context.data_sources.add_pandas("ledger")
+        self._run_identifier = RunIdentifier(run_name=self.run_id, run_time=dt.datetime.now(dt.UTC))
+        if docs_dir is not None:
+            add_docs_site(self.context, docs_dir)
+
+    def validate(
+        self, spec: SuiteSpec, frame: pd.DataFrame, partition: dt.date | None = None
+    ) -> SuiteResult:
+        """Run the suite on `frame`; every expectation yields one outcome."""
+        asset = self._datasource.add_dataframe_asset(f"{spec.name}-{uuid.uuid4().hex[:8]}")
+        batch = asset.add_batch_definition_whole_dataframe("slice")
+        # A suite validated twice in one run (two partitions) needs a second name.
+        name = f"{spec.name}-{uuid.uuid4().hex[:8]}" if self._has_suite(spec.name) else spec.name
+        suite = gx.ExpectationSuite(
+            name=name,
+            expectations=spec.expectations(self.config),
+            meta={"table": spec.table, "partition": str(partition) if partition else None},
+        )
+        suite = self.context.suites.add(suite)
+        definition = self.context.validation_definitions.add(
+            gx.ValidationDefinition(name=suite.name, data=batch, suite=suite)
+        )
+        checkpoint = self.context.checkpoints.add(
+            gx.Checkpoint(
+                name=suite.name,
+                validation_definitions=[definition],
+                actions=[],
+                result_format={
+                    "result_format": "SUMMARY",
+                    "unexpected_index_column_names": list(spec.key_columns),
+                    "partial_unexpected_count": self.config.sample_size,
+                },
+            )
+        )
+        result = checkpoint.run(batch_parameters={"dataframe": frame}, run_id=self._run_identifier)
+        (validation,) = result.run_results.values()
+        outcomes = [self._outcome(spec, frame, r) for r in validation.results]
+        return SuiteResult(spec=spec, partition=partition, rows=len(frame), outcomes=outcomes)
+
+    def failed_load(
+        self, spec: SuiteSpec, partition: dt.date | None, error: Exception
+    ) -> SuiteResult:
+        """A slice that could not be read fails every expectation of its suite."""
+        outcomes = [
+            ExpectationOutcome(
+                suite=spec.name,
+                table=spec.table,
+                check=e.meta["check"],
+                expectation_type=e.expectation_type,
+                column=getattr(e, "column", None),
+                severity=e.meta["severity"],
+                success=False,
+                observed_value=None,
+                element_count=None,
+                unexpected_count=None,
+                unexpected_percent=None,
+                why=e.meta["why"],
+                exception=f"{type(error).__name__}: {error}",
+            )
+            for e in spec.expectations(self.config)
+        ]
+        return SuiteResult(spec=spec, partition=partition, rows=0, outcomes=outcomes)
+
+    def build_docs(self) -> Path | None:
+        """Render Data Docs for this run's validations; returns the index page."""
+        if self.docs_dir is None:
+            return None
+        self.context.build_data_docs(site_names=[DOCS_SITE])
+        return docs_index(self.docs_dir)
+
+    def _has_suite(self, name: str) -> bool:
+        return any(s.name == name for s in self.context.suites.all())
+
+    def _outcome(self, spec: SuiteSpec, frame: pd.DataFrame, r: Any) -> ExpectationOutcome:
+        config = r.expectation_config
+        result = r.result or {}
+        column = config.kwargs.get("column")
+        observed = result.get("observed_value")
+        if observed is None and column in frame and len(frame) == 1:
+            # A one-row suite (daily volume) reports the value it judged.
+            observed = frame[column].iloc[0]
+        elif observed is None and "unexpected_percent" in result:
+            observed = (result.get("unexpected_percent") or 0.0) / 100.0
+        keys = set(spec.key_columns)
+        sample = [
+            {k: _json_safe(v) for k, v in row.items() if k in keys}
+            for row in result.get("partial_unexpected_index_list") or []
+            if isinstance(row, dict)
+        ]
+        exception = None
+        if r.exception_info and r.exception_info.get("raised_exception"):
+            exception = r.exception_info.get("exception_message")
+        return ExpectationOutcome(
+            suite=spec.name,
+            table=spec.table,
+            check=config.meta["check"],
+            expectation_type=config.type,
+            column=column,
+            severity=config.meta["severity"],
+            success=bool(r.success),
+            observed_value=_json_safe(observed),
+            element_count=result.get("element_count"),
+            unexpected_count=result.get("unexpected_count"),
+            unexpected_percent=_json_safe(result.get("unexpected_percent")),
+            sample=sample,
+            why=config.meta.get("why", ""),
+            exception=exception,
+        )
+
+
+def latest_partition(con: duckdb.DuckDBPyConnection, table: str) -> dt.date | None:
+    """The newest `event_date` of a raw table: what an unpartitioned run validates."""
+    return con.execute(f"SELECT max(event_date) FROM {table}").fetchone()[0]
+
+
+def validate_warehouse(
+    con: duckdb.DuckDBPyConnection,
+    run: QualityRun,
+    suites: Iterable[SuiteSpec] = ALL_SUITES,
+    partition: dt.date | None = None,
+) -> list[SuiteResult]:
+    """Validate raw suites on one day (`partition`, default the newest) and marts whole."""
+    results = []
+    for spec in suites:
+        day = None
+        try:
+            if not spec.is_mart:
+                day = partition or latest_partition(con, spec.table)
+            frame = spec.load(con, day, run.config)
+        except (duckdb.Error, LookupError) as error:
+            results.append(run.failed_load(spec, day, error))
+            continue
+        results.append(run.validate(spec, frame, day))
+    return results
+
+
+def run_quality(
+    warehouse: Path,
+    suites: Sequence[SuiteSpec] = ALL_SUITES,
+    partition: dt.date | None = None,
+    run_id: str | None = None,
+    report_dir: Path | None = None,
+    config: QualityConfig | None = None,
+) -> list[SuiteResult]:
+    """Validate, append every outcome to `quality.dq_validation_results`, build Data Docs.
+
+    Data Docs go to `<report_dir>/data_docs/` when `report_dir` is given.
+    """
+    docs_dir = report_dir / "data_docs" if report_dir is not None else None
+    run = QualityRun(run_id=run_id, config=config, docs_dir=docs_dir)
+    con = duckdb.connect(str(warehouse))
+    try:
+        results = validate_warehouse(con, run, suites, partition)
+        store.append_results(con, run.run_id, results)
+    finally:
+        con.close()
+    run.build_docs()
+    return results
+
+
+def summary(results: Sequence[SuiteResult]) -> dict[str, Any]:
+    """Counts a command line or log line can print."""
+    outcomes = [o for r in results for o in r.outcomes]
+    return {
+        "suites": len(results),
+        "expectations": len(outcomes),
+        "failed_errors": sum(o.severity == ERROR and not o.success for o in outcomes),
+        "failed_warnings": sum(o.severity == WARN and not o.success for o in outcomes),
+        "failures": json.dumps(
+            [f"{o.suite}.{o.check}" for o in outcomes if not o.success], sort_keys=True
+        ),
+    }

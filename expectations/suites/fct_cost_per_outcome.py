@@ -1,0 +1,85 @@
+"""Suite for the `fct_cost_per_outcome` mart: money adds up and is never negative.
+
+`component_gap_usd` (total minus the sum of inference, orchestration and tool cost) is
+derived in DuckDB; retry and hidden cost are parts of the total, never additions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import great_expectations.expectations as gxe
+import pandas as pd
+
+from expectations.config import QualityConfig
+from expectations.core import SuiteSpec
+from expectations.suites._marts import resolve_mart, within
+
+NAME = "fct_cost_per_outcome"
+MONEY = (
+    "total_cost_usd",
+    "inference_cost_usd",
+    "orchestration_cost_usd",
+    "tool_cost_usd",
+    "retry_cost_usd",
+    "hidden_cost_usd",
+)
+
+
+def build(cfg: QualityConfig) -> list[gxe.Expectation]:
+    tol = cfg.sum_tolerance
+    suite = [
+        within(
+            "component_gap_usd",
+            -tol,
+            tol,
+            "cost_components_sum_to_total",
+            "total cost is inference + orchestration + tool cost",
+        ),
+        within(
+            "retry_excess_usd", None, tol, "retry_cost_within_total", "retry cost is part of total"
+        ),
+        within(
+            "hidden_excess_usd",
+            None,
+            tol,
+            "hidden_cost_within_total",
+            "hidden cost is part of total",
+        ),
+        within("inference_events", 0, None, "inference_events_non_negative", "counts are >= 0"),
+        within("committed_outcomes", 0, None, "committed_outcomes_non_negative", "counts >= 0"),
+    ]
+    suite += [
+        within(column, 0, None, f"{column}_non_negative", f"negative {column} is impossible")
+        for column in MONEY
+    ]
+    return suite
+
+
+def load(
+    con: duckdb.DuckDBPyConnection, partition: dt.date | None, cfg: QualityConfig
+) -> pd.DataFrame:
+    table = resolve_mart(con, NAME)
+    sql = f"""
+    SELECT date_day, model_version, prompt_version, feature, tenant_id,
+        inference_events, committed_outcomes, {", ".join(MONEY)},
+        total_cost_usd - (coalesce(inference_cost_usd, 0) + coalesce(orchestration_cost_usd, 0)
+                          + coalesce(tool_cost_usd, 0)) AS component_gap_usd,
+        retry_cost_usd - total_cost_usd AS retry_excess_usd,
+        hidden_cost_usd - total_cost_usd AS hidden_excess_usd
+    FROM {table}
+    """
+    return con.execute(sql).df()
+
+
+SUITE = SuiteSpec(
+    name=NAME,
+    table=NAME,
+    asset_key=(NAME,),
+    is_mart=True,
+    key_columns=("date_day", "model_version", "prompt_version", "feature", "tenant_id"),
+    build=build,
+    load=load,
+    description="Cost per outcome: components sum to the total, money and counts non-negative.",
+)

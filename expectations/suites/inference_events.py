@@ -1,0 +1,194 @@
+"""Suite for `raw.inference_events`: one day (partition) of canonical inference events.
+
+Only the day's rows and the columns below are read into pandas. Two values are derived
+in DuckDB before validation: placeholders in provenance fields become NULL, and
+`untagged_retry` marks a retry-looking repeat: an event of the same trace and output
+as an earlier one within `retry_window_seconds`, logged as an explicit (or unknown)
+call with no user action beyond `generate`, yet with no `is_retry`, no `retry` trigger
+and no `retry_count`. Undo, auto-save, edits and regenerations explain their repeats.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import great_expectations.expectations as gxe
+import pandas as pd
+
+from expectations.config import QualityConfig
+from expectations.core import (
+    COST_SOURCES,
+    DEPLOYMENTS,
+    ERROR,
+    HASH_REGEX,
+    STATES,
+    STATUSES,
+    TRIGGERS,
+    WARN,
+    SuiteSpec,
+    meta,
+    present,
+    utc_naive,
+)
+
+TABLE = "raw.inference_events"
+PROVENANCE = ("trace_id", "model_version", "prompt_version", "context_hash")
+NON_NEGATIVE = (
+    "input_tokens",
+    "output_tokens",
+    "cached_input_tokens",
+    "reasoning_tokens",
+    "inference_cost_usd",
+    "orchestration_cost_usd",
+    "tool_cost_usd",
+    "latency_ms",
+    "retry_count",
+)
+
+
+def build(cfg: QualityConfig) -> list[gxe.Expectation]:
+    suite: list[gxe.Expectation] = [
+        gxe.ExpectColumnValuesToNotBeNull(
+            column="event_ts",
+            meta=meta("event_ts_present", ERROR, "an event without a time cannot be placed"),
+        ),
+        gxe.ExpectColumnValuesToBeBetween(
+            column="event_ts",
+            min_value=cfg.horizon,
+            max_value=cfg.now,
+            meta=meta(
+                "event_ts_plausible", ERROR, "event times in the future or before the horizon"
+            ),
+        ),
+        gxe.ExpectColumnValuesToBeInSet(
+            column="state",
+            value_set=STATES,
+            meta=meta("state_canonical", ERROR, "state must be draft|committed|rejected"),
+        ),
+        gxe.ExpectColumnValuesToNotBeNull(
+            column="trigger_type",
+            meta=meta("trigger_type_present", ERROR, "canonicalization maps null to unknown"),
+        ),
+        gxe.ExpectColumnValuesToBeInSet(
+            column="trigger_type",
+            value_set=TRIGGERS,
+            meta=meta("trigger_type_canonical", ERROR, "trigger outside the taxonomy"),
+        ),
+        gxe.ExpectColumnValuesToNotBeInSet(
+            column="trigger_type",
+            value_set=["unknown"],
+            mostly=1.0 - cfg.unknown_trigger_max_share,
+            meta=meta("unknown_trigger_share", WARN, "too many events whose cause is not logged"),
+        ),
+        gxe.ExpectColumnValuesToBeInSet(
+            column="status",
+            value_set=STATUSES,
+            meta=meta("status_canonical", ERROR, "status must be success|failed|timeout"),
+        ),
+        gxe.ExpectColumnValuesToBeInSet(
+            column="cost_source",
+            value_set=COST_SOURCES,
+            meta=meta("cost_source_canonical", ERROR, "cost source must be logged|priced|unpriced"),
+        ),
+        gxe.ExpectColumnValuesToNotBeInSet(
+            column="cost_source",
+            value_set=["unpriced"],
+            mostly=1.0 - cfg.unpriced_max_share,
+            meta=meta("unpriced_share", WARN, "calls of models missing from the price table"),
+        ),
+        gxe.ExpectColumnValuesToBeInSet(
+            column="deployment",
+            value_set=DEPLOYMENTS,
+            meta=meta("deployment_canonical", ERROR, "deployment must be api|owned"),
+        ),
+    ]
+    suite += [
+        gxe.ExpectColumnValuesToNotBeNull(
+            column=column,
+            mostly=cfg.provenance_mostly,
+            meta=meta(
+                f"provenance_{column}", WARN, f"{column} missing: the call cannot be audited"
+            ),
+        )
+        for column in PROVENANCE
+    ]
+    suite.append(
+        gxe.ExpectColumnValuesToMatchRegex(
+            column="context_hash",
+            regex=HASH_REGEX,
+            meta=meta("context_hash_format", ERROR, "hashes are lowercase hex, 16 or 64 chars"),
+        )
+    )
+    suite += [
+        gxe.ExpectColumnValuesToBeBetween(
+            column=column,
+            min_value=0,
+            meta=meta(f"{column}_non_negative", ERROR, f"negative {column} is impossible"),
+        )
+        for column in NON_NEGATIVE
+    ]
+    suite += [
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="input_tokens",
+            column_B="cached_input_tokens",
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
+            meta=meta("cached_within_input", ERROR, "cached tokens are part of input tokens"),
+        ),
+        gxe.ExpectColumnValuesToBeInSet(
+            column="untagged_retry",
+            value_set=[False],
+            mostly=1.0 - cfg.untagged_retry_max_share,
+            meta=meta(
+                "retries_tagged", WARN, "retry-looking repeats without is_retry or retry trigger"
+            ),
+        ),
+    ]
+    return suite
+
+
+def load(
+    con: duckdb.DuckDBPyConnection, partition: dt.date | None, cfg: QualityConfig
+) -> pd.DataFrame:
+    provenance = ", ".join(present(c) for c in PROVENANCE)
+    window = int(cfg.retry_window_seconds)
+    sql = f"""
+    WITH day AS (
+        SELECT event_id, event_ts, output_id, step_id, state, trigger_type, user_action,
+               status, cost_source, deployment, {provenance},
+               {", ".join(NON_NEGATIVE)}, is_retry
+        FROM {TABLE}
+        WHERE event_date = ?
+    ), ordered AS (
+        SELECT *,
+            lag(event_ts) OVER (PARTITION BY trace_id, output_id ORDER BY event_ts) AS prev_ts
+        FROM day
+    )
+    SELECT * EXCLUDE (prev_ts, user_action, step_id, is_retry),
+        coalesce(
+            trace_id IS NOT NULL AND output_id IS NOT NULL
+            AND prev_ts IS NOT NULL
+            AND event_ts - prev_ts <= INTERVAL {window} SECOND
+            AND trigger_type IN ('user_explicit', 'unknown')
+            AND coalesce(user_action, 'generate') = 'generate'
+            AND NOT coalesce(is_retry, false)
+            AND coalesce(retry_count, 0) = 0,
+            false
+        ) AS untagged_retry
+    FROM ordered
+    """
+    frame = con.execute(sql, [partition]).df()
+    return utc_naive(frame, "event_ts")
+
+
+SUITE = SuiteSpec(
+    name="inference_events",
+    table=TABLE,
+    asset_key=("raw", "inference_events"),
+    is_mart=False,
+    key_columns=("event_id", "output_id"),
+    build=build,
+    load=load,
+    description="One day of canonical inference events: enums, provenance, costs, times.",
+)

@@ -1,0 +1,94 @@
+"""Suite for `raw.output_transitions`: one day of output state changes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import great_expectations.expectations as gxe
+import pandas as pd
+
+from expectations.config import QualityConfig
+from expectations.core import (
+    ERROR,
+    HASH_REGEX,
+    STATES,
+    TRIGGERS,
+    WARN,
+    SuiteSpec,
+    meta,
+    present,
+    utc_naive,
+)
+
+TABLE = "raw.output_transitions"
+
+
+def build(cfg: QualityConfig) -> list[gxe.Expectation]:
+    return [
+        gxe.ExpectColumnValuesToNotBeNull(
+            column="state",
+            meta=meta("state_present", ERROR, "a transition without a state changes nothing"),
+        ),
+        gxe.ExpectColumnValuesToBeInSet(
+            column="state",
+            value_set=STATES,
+            meta=meta("state_canonical", ERROR, "state must be draft|committed|rejected"),
+        ),
+        gxe.ExpectColumnValuesToBeInSet(
+            column="trigger_type",
+            value_set=TRIGGERS,
+            meta=meta("trigger_type_canonical", ERROR, "trigger outside the taxonomy"),
+        ),
+        gxe.ExpectColumnValuesToNotBeNull(
+            column="event_ts",
+            meta=meta("event_ts_present", ERROR, "a transition without a time cannot be ordered"),
+        ),
+        gxe.ExpectColumnValuesToBeBetween(
+            column="event_ts",
+            min_value=cfg.horizon,
+            max_value=cfg.now,
+            meta=meta(
+                "event_ts_plausible", ERROR, "transition times in the future or before the horizon"
+            ),
+        ),
+        gxe.ExpectColumnValuesToMatchRegex(
+            column="content_hash",
+            regex=HASH_REGEX,
+            meta=meta("content_hash_format", ERROR, "hashes are lowercase hex, 16 or 64 chars"),
+        ),
+        gxe.ExpectColumnValuesToNotBeNull(
+            column="content_hash",
+            mostly=cfg.provenance_mostly,
+            meta=meta("content_hash_present", WARN, "output content cannot be verified later"),
+        ),
+        gxe.ExpectColumnValuesToNotBeNull(
+            column="trace_id",
+            mostly=cfg.provenance_mostly,
+            meta=meta("provenance_trace_id", WARN, "transition not linked to its trace"),
+        ),
+    ]
+
+
+def load(
+    con: duckdb.DuckDBPyConnection, partition: dt.date | None, cfg: QualityConfig
+) -> pd.DataFrame:
+    sql = f"""
+    SELECT transition_id, output_id, state, trigger_type, event_ts,
+           {present("trace_id")}, {present("content_hash")}
+    FROM {TABLE}
+    WHERE event_date = ?
+    """
+    return utc_naive(con.execute(sql, [partition]).df(), "event_ts")
+
+
+SUITE = SuiteSpec(
+    name="output_transitions",
+    table=TABLE,
+    asset_key=("raw", "output_transitions"),
+    is_mart=False,
+    key_columns=("transition_id", "output_id"),
+    build=build,
+    load=load,
+    description="One day of output state transitions: states, times, content hashes.",
+)
