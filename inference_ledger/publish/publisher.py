@@ -64,6 +64,9 @@ DEFAULT_MARTS: tuple[str, ...] = (
     "dim_trigger_type",
 )
 
+# dbt builds marts in the `marts` schema; they are published into the file's main schema,
+# so BI users query `fct_cost_per_outcome` without a prefix.
+MART_SCHEMAS = ("marts", "main")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$")
 
 
@@ -91,13 +94,29 @@ def _quote_ident(name: str) -> str:
 
 
 def _source_ref(mart: str) -> tuple[str, str]:
-    """(SQL reference in the warehouse, published table name) for `mart` or `schema.mart`."""
+    """(SQL reference in the warehouse, published table name) for `mart` or `schema.mart`.
+
+    The reference of an unqualified name is resolved later (`_resolve`)."""
     if not _NAME.match(mart):
         raise PublishError(f"not a valid mart name: {mart!r}")
     parts = mart.split(".")
-    if len(parts) == 1:
-        parts = ["main", *parts]
-    return "wh." + ".".join(_quote_ident(p) for p in parts), parts[-1]
+    return ".".join(_quote_ident(p) for p in parts), parts[-1]
+
+
+def _resolve(con: duckdb.DuckDBPyConnection, mart: str) -> str:
+    """The warehouse table for `mart`: as named, or in the marts schema, else in main."""
+    source, name = _source_ref(mart)
+    if "." in mart:
+        return f"wh.{source}"
+    for schema in MART_SCHEMAS:
+        found = con.execute(
+            "SELECT 1 FROM information_schema.tables "
+            "WHERE table_catalog = 'wh' AND table_schema = ? AND table_name = ?",
+            [schema, name],
+        ).fetchone()
+        if found:
+            return f"wh.{_quote_ident(schema)}.{source}"
+    raise PublishError(f"mart {mart!r} is missing from the warehouse")
 
 
 def _sql_str(path: Path) -> str:
@@ -173,7 +192,7 @@ def _build_database(
         con.execute(f"ATTACH {_sql_str(warehouse_path)} AS wh (READ_ONLY)")
         con.execute(_attach_sql(tmp_db))
         for mart in marts:
-            source, name = _source_ref(mart)
+            source, name = _resolve(con, mart), _source_ref(mart)[1]
             target = f"pub.main.{_quote_ident(name)}"
             try:
                 con.execute(f"CREATE TABLE {target} AS SELECT * FROM {source}")

@@ -61,6 +61,14 @@ VERDICT_TEXT = {
 _WEEK = re.compile(r"^(\d{4})-?W(\d{2})$")
 
 
+TOP_ROWS = 10  # tenants shown in the 10x and margin tables (the most fragile first)
+
+
+def money(value: float) -> str:
+    """Dollars, with cents only where they matter."""
+    return f"${value:,.0f}" if abs(value) >= 100 else f"${value:,.2f}"
+
+
 class ReportError(ValueError):
     """The report cannot be built as asked (for example a malformed week)."""
 
@@ -211,7 +219,7 @@ def _context(con: duckdb.DuckDBPyConnection, monday: date | None) -> dict[str, A
                 )
                 for r in triggers
             ],
-            fmt=lambda v: f"${v:,.0f}",
+            fmt=money,
         ),
         "latency": svg.grouped_bar_chart(
             "latency",
@@ -243,6 +251,8 @@ def _context(con: duckdb.DuckDBPyConnection, monday: date | None) -> dict[str, A
         ),
     }
     dq_failed = [r for r in dq if not r["success"]]
+    tenx = queries.margin_10x(con, end)
+    margins = queries.margin_by_tenant(con, end)
     audit = queries.audit_completeness_week(con, start)
     audit_status = (
         (_bands_for(health.get("completeness_rate")) or svg.Bands(0.95, 0.80, False)).status(
@@ -276,9 +286,11 @@ def _context(con: duckdb.DuckDBPyConnection, monday: date | None) -> dict[str, A
         "escalation": health.get("escalation_rate"),
         "cache_latest": cache[-1] if cache else None,
         "cache_status": cache_bands.status(cache[-1]["cache_hit_rate"]) if cache else "unknown",
-        "tenx": queries.margin_10x(con, end),
+        "tenx": tenx[: TOP_ROWS + 1],
+        "tenx_more": max(len(tenx) - TOP_ROWS - 1, 0),
         "verdict_text": VERDICT_TEXT,
-        "margins": queries.margin_by_tenant(con, end),
+        "margins": margins[:TOP_ROWS],
+        "margins_more": max(len(margins) - TOP_ROWS, 0),
         "audit": audit,
         "audit_status": audit_status,
         "gaps": queries.top_audit_gaps(con, start),
@@ -289,6 +301,7 @@ def _context(con: duckdb.DuckDBPyConnection, monday: date | None) -> dict[str, A
             health_rows, key=lambda r: (-STATUS_RANK.get(r["status"], 0), r["metric"])
         ),
         "fmt": format_value,
+        "money": money,
     }
 
 

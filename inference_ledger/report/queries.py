@@ -34,6 +34,9 @@ TOOL_SUCCESS = ("fct_tool_success", "fct_tool_success_weekly", *RELIABILITY)
 RETRY_BY_ENDPOINT = ("fct_retry_rate_by_endpoint", "fct_retry_by_endpoint", *RELIABILITY)
 CACHE_HIT = ("fct_cache_hit_rate", *RELIABILITY)
 
+# dbt builds marts in the `marts` schema; `main` is where older layouts kept them.
+MART_SCHEMAS = ("marts", "main")
+
 Row = dict[str, Any]
 
 
@@ -46,21 +49,20 @@ def open_warehouse(path: Path | str, read_only: bool = True) -> Iterator[duckdb.
         con.close()
 
 
-def _split(name: str) -> tuple[str, str]:
-    schema, _, table = name.rpartition(".")
-    return schema or "main", table
-
-
 def find_table(con: duckdb.DuckDBPyConnection, candidates: Sequence[str]) -> str | None:
-    """The first candidate present (as `schema.table`), or None."""
+    """The first candidate present (as `"schema"."table"`), or None.
+
+    An unqualified name is looked up in the dbt marts schema first, then in `main`.
+    """
     for name in candidates:
-        schema, table = _split(name)
-        hit = con.execute(
-            "SELECT 1 FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-            [schema, table],
-        ).fetchone()
-        if hit:
-            return f'"{schema}"."{table}"'
+        schema, table = name.rpartition(".")[::2]
+        for where in (schema,) if schema else MART_SCHEMAS:
+            hit = con.execute(
+                "SELECT 1 FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+                [where, table],
+            ).fetchone()
+            if hit:
+                return f'"{where}"."{table}"'
     return None
 
 
@@ -413,7 +415,9 @@ def margin_10x(con: duckdb.DuckDBPyConnection, end: date | None = None) -> list[
     select = ", ".join([f"{scope} AS scope", "elasticity", "verdict", *extras])
     return fetch(
         con,
-        f"SELECT {select} FROM {table} WHERE {where} {latest} ORDER BY scope <> 'all', scope",
+        # 'all' first, then the most fragile scopes (highest elasticity).
+        f"SELECT {select} FROM {table} WHERE {where} {latest} "
+        "ORDER BY scope <> 'all', elasticity DESC NULLS LAST, scope",
         params,
     )
 

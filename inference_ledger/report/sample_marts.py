@@ -26,6 +26,9 @@ def build_sample_warehouse(path: Path | str) -> Path:
     path = Path(path)
     con = duckdb.connect(str(path))
     try:
+        # Where the dbt project builds its marts.
+        con.execute("CREATE SCHEMA IF NOT EXISTS marts")
+        con.execute("USE marts")
         _cost_per_outcome(con)
         _control_surface(con)
         _margin(con)

@@ -129,11 +129,12 @@ TEMPLATE = r"""<!DOCTYPE html>
     <tr><td>{{ r.scope }}</td>
       <td class="num">{{ "%.2f"|format(r.elasticity) if r.elasticity is not none else "n/a" }}</td>
       <td>{{ r.verdict or "n/a" }}</td>
-      {% if "projected_cost_10x" in r %}<td class="num">{{ "${:,.0f}".format(r.projected_cost_10x) if r.projected_cost_10x is not none else "n/a" }}</td>{% endif %}
+      {% if "projected_cost_10x" in r %}<td class="num">{{ money(r.projected_cost_10x) if r.projected_cost_10x is not none else "n/a" }}</td>{% endif %}
       {% if "points" in r %}<td class="num">{{ r.points }}</td>{% endif %}
       {% if "r_squared" in r %}<td class="num">{{ "%.2f"|format(r.r_squared) if r.r_squared is not none else "n/a" }}</td>{% endif %}</tr>
   {% endfor %}
   </table>
+  {% if tenx_more %}<p class="nodata">and {{ tenx_more }} more scopes with lower elasticity.</p>{% endif %}
   {% else %}{{ nodata }}{% endif %}
   <div class="two">
     <div>
@@ -149,11 +150,12 @@ TEMPLATE = r"""<!DOCTYPE html>
       {% for m in margins %}
         <tr><td>{{ m.tenant_id }}</td>
           <td class="num">{{ "${:,.0f}".format(m.revenue_usd) if m.revenue_usd is not none else "unknown" }}</td>
-          <td class="num">{{ "${:,.0f}".format(m.total_cost_usd) if m.total_cost_usd is not none else "n/a" }}</td>
+          <td class="num">{{ money(m.total_cost_usd) if m.total_cost_usd is not none else "n/a" }}</td>
           <td class="num">{{ fmt("pct", m.gross_margin_pct) }}</td>
           <td class="num">{{ fmt("rate", m.cache_hit_rate) }}</td></tr>
       {% endfor %}
       </table>
+      {% if margins_more %}<p class="nodata">and {{ margins_more }} more tenants with higher margins.</p>{% endif %}
       {% else %}{{ nodata }}{% endif %}
     </div>
   </div>

@@ -56,7 +56,7 @@ def test_reader_keeps_working_during_publish_and_sees_new_data_after_reopen(tmp_
         assert reader.stdout.readline().split() == ["open", "r1", "336"]
         with duckdb.connect(str(warehouse)) as con:
             con.execute(
-                "INSERT INTO fct_cost_per_outcome SELECT * FROM fct_cost_per_outcome "
+                "INSERT INTO marts.fct_cost_per_outcome SELECT * FROM marts.fct_cost_per_outcome "
                 "WHERE date_day = DATE '2025-05-18'"
             )
         second = publish_marts(warehouse, publish_dir, MARTS, run_id="r2")

@@ -157,9 +157,9 @@ def test_missing_marts_say_no_data(tmp_path: Path):
     with duckdb.connect(str(warehouse)) as con:
         for table in (
             "quality.dq_validation_results",
-            "fct_margin_10x_test",
-            "fct_latency_percentiles",
-            "fct_reliability_weekly",
+            "marts.fct_margin_10x_test",
+            "marts.fct_latency_percentiles",
+            "marts.fct_reliability_weekly",
         ):
             con.execute(f"DROP TABLE {table}")
     report = build_report(warehouse, tmp_path / "partial.html", "2025-W20")
@@ -175,7 +175,7 @@ def test_without_breakdown_marts_ops_charts_show_weekly_trends(tmp_path: Path):
     build_sample_warehouse(warehouse)
     with duckdb.connect(str(warehouse)) as con:
         for table in ("fct_latency_percentiles", "fct_retry_rate_by_endpoint", "fct_tool_success"):
-            con.execute(f"DROP TABLE {table}")
+            con.execute(f"DROP TABLE marts.{table}")
     report = build_report(warehouse, tmp_path / "weekly.html", "2025-W20")
     dom = dump_dom(tmp_path, report)
     # Six weeks of retry rate from the weekly reliability mart: 4%, 5% (the warning line

@@ -39,7 +39,7 @@ def test_lights_follow_the_metric_health_data(tmp_path: Path):
 
     with duckdb.connect(str(warehouse)) as con:
         con.execute(
-            "UPDATE fct_metric_health SET value = 0.1, status = 'healthy' "
+            "UPDATE marts.fct_metric_health SET value = 0.1, status = 'healthy' "
             "WHERE metric = 'hidden_recompute_ratio'"
         )
     after = build_report(warehouse, tmp_path / "after.html", "2025-W20").read_text()

@@ -35,7 +35,7 @@ def test_publication_copies_every_mart_with_matching_counts(warehouse: Path, tmp
     pub = publish_marts(warehouse, tmp_path / "pub", MARTS, run_id="r1")
 
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        expected = {m: con.execute(f"SELECT count(*) FROM {m}").fetchone()[0] for m in MARTS}
+        expected = {m: con.execute(f"SELECT count(*) FROM marts.{m}").fetchone()[0] for m in MARTS}
     assert pub.row_counts == expected
     assert expected["fct_cost_per_outcome"] == 42 * 8
 
