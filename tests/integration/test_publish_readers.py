@@ -3,6 +3,7 @@ opening the published file with a DuckDB 1.x engine."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
@@ -133,3 +134,44 @@ def test_duckdb_1x_engine_opens_the_published_file(tmp_path: Path, duckdb_1x_pyt
     )
     assert refused.returncode != 0
     assert "version" in refused.stderr.lower()
+
+
+PUBLISHER = textwrap.dedent(
+    """
+    import sys
+    from inference_ledger.publish import publish_marts
+    publish_marts(sys.argv[1], sys.argv[2], ["big_mart", "audit_gaps"], run_id="killed")
+    """
+)
+
+
+def test_publisher_killed_mid_publish_leaves_previous_publication(tmp_path: Path):
+    warehouse = build_sample_warehouse(tmp_path / "warehouse.duckdb")
+    with duckdb.connect(str(warehouse)) as con:
+        # Large enough that the copy takes a while, so the kill lands mid-publish.
+        con.execute(
+            "CREATE TABLE marts.big_mart AS SELECT i, md5(i::VARCHAR) AS h, random() AS x "
+            "FROM range(3000000) t(i)"
+        )
+    publish_dir = tmp_path / "pub"
+    first = publish_marts(warehouse, publish_dir, ["audit_gaps"], run_id="before")
+    before = first.database_path.read_bytes()
+
+    publisher = subprocess.Popen(
+        [sys.executable, "-c", PUBLISHER, str(warehouse), str(publish_dir)]
+    )
+    deadline = time.monotonic() + 30
+    while not list(publish_dir.glob(".inference_ledger.duckdb.killed.tmp*")):
+        assert publisher.poll() is None, "publisher finished before it could be killed"
+        assert time.monotonic() < deadline
+        time.sleep(0.002)
+    time.sleep(0.1)
+    publisher.kill()
+    publisher.wait(timeout=10)
+
+    assert first.database_path.read_bytes() == before
+    assert json.loads(first.manifest_path.read_text())["run_id"] == "before"
+    assert (publish_dir / "parquet").resolve().name == "before"
+    assert list(publish_dir.glob(".*.tmp*"))  # the kill left its temporaries...
+    publish_marts(warehouse, publish_dir, ["audit_gaps"], run_id="after")
+    assert not list(publish_dir.rglob("*.tmp*"))  # ...which the next publisher removes

@@ -100,3 +100,19 @@ def test_old_parquet_versions_are_pruned(warehouse: Path, tmp_path: Path):
 def test_invalid_mart_name_is_refused(warehouse: Path, tmp_path: Path):
     with pytest.raises(PublishError, match="not a valid mart name"):
         publish_marts(warehouse, tmp_path / "pub", ["fct; DROP TABLE x"])
+
+
+def test_leftovers_of_a_killed_publisher_are_cleaned_by_the_next_one(
+    warehouse: Path, tmp_path: Path
+):
+    publish_dir = tmp_path / "pub"
+    publish_marts(warehouse, publish_dir, ["audit_gaps"], run_id="first")
+    # What a publisher killed before its swap leaves behind.
+    (publish_dir / ".inference_ledger.duckdb.killed.tmp").write_bytes(b"partial")
+    (publish_dir / "parquet_versions" / ".killed.tmp").mkdir()
+    (publish_dir / "parquet_versions" / ".killed.tmp" / "audit_gaps.parquet").write_bytes(b"x")
+    (publish_dir / ".manifest.json.killed.tmp").write_text("{")
+
+    publish_marts(warehouse, publish_dir, ["audit_gaps"], run_id="second")
+    assert leftovers(publish_dir) == []
+    assert json.loads((publish_dir / "manifest.json").read_text())["run_id"] == "second"
