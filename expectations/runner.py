@@ -24,7 +24,7 @@ from great_expectations.data_context.types.base import ProgressBarsConfig
 from expectations import store
 from expectations.config import QualityConfig
 from expectations.core import ERROR, WARN, ExpectationOutcome, SuiteSpec
-from expectations.docs import DOCS_SITE, add_docs_site, docs_index
+from expectations.docs import DOCS_SITE, add_docs_site, context_config, docs_index
 from expectations.suites import ALL_SUITES
 
 
@@ -84,11 +84,12 @@ class QualityRun:
         self.run_id = run_id or uuid.uuid4().hex
         self.config = config or QualityConfig()
         self.docs_dir = docs_dir
-        self.context = gx.get_context(mode="ephemeral")
+        self.context = gx.get_context(mode="ephemeral", project_config=context_config(docs_dir))
         # Progress bars only clutter orchestrator logs.
         self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
         self._datasource = self.context.data_sources.add_pandas("ledger")
         self._run_identifier = RunIdentifier(run_name=self.run_id, run_time=dt.datetime.now(dt.UTC))
+        self._validated: list[Any] = []
         if docs_dir is not None:
             add_docs_site(self.context, docs_dir)
 
@@ -122,7 +123,8 @@ class QualityRun:
             )
         )
         result = checkpoint.run(batch_parameters={"dataframe": frame}, run_id=self._run_identifier)
-        (validation,) = result.run_results.values()
+        ((identifier, validation),) = result.run_results.items()
+        self._validated.append(identifier)
         outcomes = [self._outcome(spec, frame, r) for r in validation.results]
         return SuiteResult(spec=spec, partition=partition, rows=len(frame), outcomes=outcomes)
 
@@ -154,7 +156,10 @@ class QualityRun:
         """Render Data Docs for this run's validations; returns the index page."""
         if self.docs_dir is None:
             return None
-        self.context.build_data_docs(site_names=[DOCS_SITE])
+        # Only this run's pages are rendered; the index lists every stored run.
+        self.context.build_data_docs(
+            site_names=[DOCS_SITE], resource_identifiers=list(self._validated)
+        )
         return docs_index(self.docs_dir)
 
     def _has_suite(self, name: str) -> bool:

@@ -1,0 +1,161 @@
+"""Asset checks that run the quality suites: one check per expectation.
+
+Checks with severity `error` are blocking: when one fails, assets downstream of the checked
+asset are not materialized in that run (raw errors stop dbt; mart errors stop publishing).
+`warn` checks record and alert, and the run continues. All checks of one group run in one
+step, so Great Expectations is initialised once per step, not once per check.
+"""
+
+# No `from __future__ import annotations`: Dagster inspects the `context` annotation.
+import datetime as dt
+import json
+from collections.abc import Iterator, Sequence
+
+import dagster as dg
+
+from expectations import ERROR, MART_SUITES, RAW_SUITES, WARN, SuiteSpec, run_quality
+from orchestration.defs.resources import WAREHOUSE_POOL, LedgerResource
+
+SEVERITY = {ERROR: dg.AssetCheckSeverity.ERROR, WARN: dg.AssetCheckSeverity.WARN}
+
+
+def asset_key_for(spec: SuiteSpec, mart_key_prefix: Sequence[str] = ()) -> dg.AssetKey:
+    """The checked asset: raw tables by their raw key, marts as dagster-dbt names them."""
+    if spec.is_mart:
+        return dg.AssetKey([*mart_key_prefix, *spec.asset_key])
+    return dg.AssetKey(list(spec.asset_key))
+
+
+def check_specs(
+    suites: Sequence[SuiteSpec],
+    mart_key_prefix: Sequence[str] = (),
+    partitions_def: dg.PartitionsDefinition | None = None,
+) -> list[dg.AssetCheckSpec]:
+    specs = []
+    for suite in suites:
+        for check, severity, why in suite.checks():
+            specs.append(
+                dg.AssetCheckSpec(
+                    check,
+                    asset=asset_key_for(suite, mart_key_prefix),
+                    description=f"[{severity}] {suite.name}: {why}",
+                    blocking=severity == ERROR,
+                    metadata={"suite": suite.name, "severity": severity},
+                    partitions_def=partitions_def,
+                )
+            )
+    return specs
+
+
+def _partition(context: dg.AssetCheckExecutionContext) -> dt.date | None:
+    if context.has_partition_key:
+        return dt.date.fromisoformat(context.partition_key)
+    tag = context.run.tags.get("dagster/partition")
+    return dt.date.fromisoformat(tag) if tag else None
+
+
+def _results(
+    context: dg.AssetCheckExecutionContext,
+    ledger: LedgerResource,
+    suites: Sequence[SuiteSpec],
+    mart_key_prefix: Sequence[str],
+) -> Iterator[dg.AssetCheckResult]:
+    selected = context.selected_asset_check_keys
+    wanted = [
+        s
+        for s in suites
+        if any(
+            dg.AssetCheckKey(asset_key_for(s, mart_key_prefix), c) in selected
+            for c, _, _ in s.checks()
+        )
+    ]
+    settings = ledger.settings()
+    partition = _partition(context)
+    results = run_quality(
+        settings.warehouse_path,
+        wanted,
+        partition=partition,
+        run_id=context.run_id,
+        report_dir=settings.report_dir,
+    )
+    for result in results:
+        key = asset_key_for(result.spec, mart_key_prefix)
+        for o in result.outcomes:
+            if dg.AssetCheckKey(key, o.check) not in selected:
+                continue
+            metadata: dict[str, object] = {
+                "success": o.success,
+                "severity": o.severity,
+                "suite": o.suite,
+                "expectation_type": o.expectation_type,
+                "column": o.column or "",
+                "partition": str(result.partition or ""),
+                "rows_validated": result.rows,
+                "observed_value": dg.MetadataValue.json({"value": o.observed_value}),
+                "unexpected_count": dg.MetadataValue.int(int(o.unexpected_count or 0)),
+                "unexpected_percent": dg.MetadataValue.float(float(o.unexpected_percent or 0.0)),
+                "sample_failing_keys": dg.MetadataValue.json(list(o.sample)),
+            }
+            if o.exception:
+                metadata["exception"] = o.exception
+            yield dg.AssetCheckResult(
+                asset_key=key,
+                check_name=o.check,
+                passed=o.success,
+                severity=(
+                    dg.AssetCheckSeverity.ERROR
+                    if o.severity == ERROR
+                    else dg.AssetCheckSeverity.WARN
+                ),
+                metadata=metadata,
+                description=o.why,
+            )
+    context.log.info(
+        "quality: "
+        + json.dumps(
+            {
+                r.spec.name: {
+                    "errors": len(r.blocking_failures),
+                    "warnings": len(r.warnings),
+                }
+                for r in results
+            }
+        )
+    )
+
+
+def build_quality_checks(
+    raw_partitions_def: dg.PartitionsDefinition | None = None,
+    mart_key_prefix: Sequence[str] = (),
+    mart_partitions_def: dg.PartitionsDefinition | None = None,
+    pool: str | None = WAREHOUSE_POOL,
+    raw_suites: Sequence[SuiteSpec] = RAW_SUITES,
+    mart_suites: Sequence[SuiteSpec] = MART_SUITES,
+) -> list[dg.AssetChecksDefinition]:
+    """The raw-zone checks (one step per run) and the mart checks (one step per run).
+
+    `mart_key_prefix` is prepended to mart model names when the dbt assets carry a prefix.
+    """
+    prefix = tuple(mart_key_prefix)
+
+    @dg.multi_asset_check(
+        name="raw_zone_quality",
+        specs=check_specs(raw_suites, prefix, raw_partitions_def),
+        can_subset=True,
+        pool=pool,
+        description="Great Expectations suites on the day's raw-zone rows.",
+    )
+    def raw_zone_quality(context: dg.AssetCheckExecutionContext, ledger: LedgerResource):
+        yield from _results(context, ledger, raw_suites, prefix)
+
+    @dg.multi_asset_check(
+        name="mart_quality",
+        specs=check_specs(mart_suites, prefix, mart_partitions_def),
+        can_subset=True,
+        pool=pool,
+        description="Great Expectations suites on the headline marts.",
+    )
+    def mart_quality(context: dg.AssetCheckExecutionContext, ledger: LedgerResource):
+        yield from _results(context, ledger, mart_suites, prefix)
+
+    return [raw_zone_quality, mart_quality]
