@@ -150,8 +150,9 @@ def test_expected_status_per_week(scenario_warehouse: BuiltWarehouse) -> None:
         if health.get((metric, week)) != status
     ]
     assert not mismatches
-    # The scenarios exist to move bands: every non-baseline story has a non-healthy week.
-    if scenario_warehouse.ground_truth["scenario"] != "baseline":
+    # The stories exist to move bands: all but the steady ones have a non-healthy week
+    # (api-to-owned moves cost between deployments and keeps every band healthy).
+    if scenario_warehouse.ground_truth["scenario"] not in {"baseline", "api-to-owned"}:
         assert any(s in {"warning", "critical"} for w in expected.values() for s in w.values())
 
 
