@@ -101,6 +101,11 @@ def _is_placeholder(expr: str) -> str:
     return f"lower(trim({expr})) IN ({', '.join(lit(p) for p in PLACEHOLDERS)})"
 
 
+def _number_column(field: Field) -> str:
+    # Parsed once in the raw_values step, then reused by the type and validity checks.
+    return q("n_" + field.name)
+
+
 def typed_expr(field: Field, raw: str) -> str:
     """SQL converting the raw text `raw` of one field to its canonical type (NULL if invalid)."""
     kind = field.kind
@@ -122,9 +127,13 @@ def typed_expr(field: Field, raw: str) -> str:
             f"try_cast(trim({raw}) || '-01' AS DATE))"
         )
     if kind == "int":
-        return f"ledger_int({raw})"
+        number = _number_column(field)
+        return (
+            f"CASE WHEN {number} = trunc({number}) AND abs({number}) < 9e15 "
+            f"THEN CAST({number} AS BIGINT) END"
+        )
     if kind == "float":
-        return f"ledger_float({raw})"
+        return f"CASE WHEN isfinite({_number_column(field)}) THEN {_number_column(field)} END"
     if kind == "bool":
         return (
             f"CASE WHEN lower(trim({raw})) IN ({', '.join(lit(w) for w in TRUE_WORDS)}) THEN true "
@@ -165,12 +174,6 @@ MACROS = (
             END
           ELSE try_cast(try_cast(trim(r) AS TIMESTAMPTZ) AS TIMESTAMP)
         END)""",
-    """CREATE OR REPLACE TEMP MACRO ledger_float(r) AS (
-        CASE WHEN isfinite(try_cast(trim(r) AS DOUBLE)) THEN try_cast(trim(r) AS DOUBLE) END)""",
-    """CREATE OR REPLACE TEMP MACRO ledger_int(r) AS (
-        CASE WHEN try_cast(trim(r) AS DOUBLE) = trunc(try_cast(trim(r) AS DOUBLE))
-              AND abs(try_cast(trim(r) AS DOUBLE)) < 9e15
-             THEN CAST(try_cast(trim(r) AS DOUBLE) AS BIGINT) END)""",
 )
 
 
@@ -205,8 +208,14 @@ def _extras_expr(spec: KindSpec, extra_known: tuple[str, ...]) -> str:
     )
 
 
-def stage_sql(spec: KindSpec, source: str, extra_known: tuple[str, ...] = ()) -> str:
-    """A SELECT producing canonical rows plus `reason` for every record of `source`."""
+def stage_sql(
+    spec: KindSpec, source: str, extra_known: tuple[str, ...] = (), keep_json: bool = False
+) -> str:
+    """A SELECT producing canonical rows plus `reason` for every record of `source`.
+
+    Only quarantined rows keep their raw text, and the parsed JSON is kept only when asked
+    (nested envelopes need it), so the staged table stays narrow on large files.
+    """
     fields = spec.fields
     structure = json.dumps(_structure(fields))
     raw_cols = []
@@ -214,13 +223,18 @@ def stage_sql(spec: KindSpec, source: str, extra_known: tuple[str, ...] = ()) ->
         paths = [_path_expr(s) for s in field.sources]
         expr = paths[0] if len(paths) == 1 else f"coalesce({', '.join(paths)})"
         raw_cols.append(f"{expr} AS {q('r_' + field.name)}")
+        if field.kind in ("int", "float"):
+            raw_cols.append(f"try_cast(trim({expr}) AS DOUBLE) AS {_number_column(field)}")
     typed_cols = []
+    output_cols = ["source_line"]
     bad_checks = []
     for field in fields:
         raw = q("r_" + field.name)
         typed_cols.append(f"{typed_expr(field, raw)} AS {q(field.name)}")
+        output_cols.append(q(field.name))
         if field.kind in RAW_COPY_KINDS:
             typed_cols.append(f"nullif(trim({raw}), '') AS {q(RAW_COPY_KINDS[field.kind])}")
+            output_cols.append(q(RAW_COPY_KINDS[field.kind]))
         if field.kind in ("int", "float", "bool", "date") or (
             field.kind == "ts" and field.name != "event_ts"
         ):
@@ -280,5 +294,7 @@ WITH parsed AS (
          CASE {" ".join(reason_arms)} ELSE NULL END AS reason
   FROM typed
 )
-SELECT *, {key_expr} AS record_key FROM hashed
+SELECT {", ".join(output_cols)}, extras, record_hash, reason, {key_expr} AS record_key,
+       CASE WHEN reason IS NOT NULL THEN raw_text END AS raw_text{", j" if keep_json else ""}
+FROM hashed
 """

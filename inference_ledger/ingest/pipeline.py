@@ -123,19 +123,25 @@ class _Run:
         )
         return int(self.scalar(f"SELECT count(*) FROM {source} WHERE reason IS NOT NULL"))
 
-    def stage(self, spec: KindSpec, source: str, target: str, extra_known=()) -> None:
-        self.con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {target} AS {stage_sql(spec, source, extra_known)}"
-        )
+    def stage(
+        self,
+        spec: KindSpec,
+        source: str,
+        target: str,
+        extra_known: tuple[str, ...] = (),
+        keep_json: bool = False,
+    ) -> None:
+        sql = stage_sql(spec, source, extra_known, keep_json)
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {target} AS {sql}")
 
     def dedup(self, stage: str, table: str, key_column: str, target: str) -> None:
         """Keep good rows whose key is new in this file and in the table (first line wins)."""
         self.con.execute(
             f"""CREATE OR REPLACE TEMP TABLE {target} AS
-                SELECT * FROM {stage} s
-                WHERE reason IS NULL AND NOT EXISTS (
-                  SELECT 1 FROM raw.{q(table)} t WHERE t.{q(key_column)} = s.record_key)
-                QUALIFY row_number() OVER (PARTITION BY record_key ORDER BY source_line) = 1"""
+                SELECT s.* FROM {stage} s
+                ANTI JOIN raw.{q(table)} t ON t.{q(key_column)} = s.record_key
+                WHERE s.reason IS NULL
+                QUALIFY row_number() OVER (PARTITION BY s.record_key ORDER BY s.source_line) = 1"""
         )
 
     def user_map(self, source: str) -> None:
@@ -345,7 +351,7 @@ class _Run:
     def load_envelopes(self, file: LandingFile) -> tuple[int, int]:
         spec = KIND_SPECS["envelopes"]
         arrays = tuple(a for names in ENVELOPE_CHILD_ARRAYS.values() for a in names)
-        self.stage(spec, SRC, "_stage_env", extra_known=arrays)
+        self.stage(spec, SRC, "_stage_env", extra_known=arrays, keep_json=True)
         # Nested tool calls and approvals inherit the envelope's ids and time unless they
         # carry their own; a bad child quarantines its whole envelope (one record, one fate).
         for child, names in ENVELOPE_CHILD_ARRAYS.items():

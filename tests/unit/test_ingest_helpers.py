@@ -1,0 +1,159 @@
+"""Pure helpers of ingestion: canonical conversions, OTLP values and ids, landing discovery."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+from pathlib import Path
+
+import duckdb
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from inference_ledger.ingest.canonical import MACROS, typed_expr
+from inference_ledger.ingest.fields import STATE_MAP, TRIGGER_MAP, Field
+from inference_ledger.ingest.landing import discover, file_format
+from inference_ledger.ingest.otlp import attribute_value, otlp_id, span_record
+from inference_ledger.ingest.pipeline import pseudonymize
+from orchestration.lib.landing import changed_files, date_of, decode_cursor, encode_cursor
+
+
+@pytest.fixture(scope="module")
+def con() -> duckdb.DuckDBPyConnection:
+    connection = duckdb.connect()
+    connection.execute("SET TimeZone = 'UTC'")
+    for macro in MACROS:
+        connection.execute(macro)
+    return connection
+
+
+def _convert(con: duckdb.DuckDBPyConnection, kind: str, value: str | None) -> object:
+    field = Field("x", kind, ("x",))
+    # Numeric kinds read the number parsed once beside the raw text (column n_<name>).
+    return con.execute(
+        f"SELECT {typed_expr(field, 'r')} FROM (SELECT CAST(? AS VARCHAR) AS r, "
+        "try_cast(trim(CAST(? AS VARCHAR)) AS DOUBLE) AS n_x)",
+        [value, value],
+    ).fetchone()[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-01-05T13:04:11.250Z", dt.datetime(2026, 1, 5, 13, 4, 11, 250000)),
+        ("2026-01-05 13:04:11", dt.datetime(2026, 1, 5, 13, 4, 11)),
+        ("2026-01-05T15:04:11+02:00", dt.datetime(2026, 1, 5, 13, 4, 11)),
+        ("1767618251", dt.datetime(2026, 1, 5, 13, 4, 11)),
+        ("1767618251250", dt.datetime(2026, 1, 5, 13, 4, 11, 250000)),
+        ("1767618251250000000", dt.datetime(2026, 1, 5, 13, 4, 11, 250000)),
+        ("not-a-timestamp", None),
+        ("", None),
+    ],
+)
+def test_timestamps_become_utc(con, text: str, expected: dt.datetime | None) -> None:
+    assert _convert(con, "ts", text) == expected
+
+
+def test_vocabularies_keep_canonical_values(con) -> None:
+    for raw, canonical in STATE_MAP.items():
+        assert _convert(con, "state", f"  {raw.upper()} ") == canonical
+    for raw, canonical in TRIGGER_MAP.items():
+        assert _convert(con, "trigger", raw) == canonical
+    assert _convert(con, "trigger", "cosmic_ray") == "unknown"
+    assert _convert(con, "trigger", None) == "unknown"
+    assert _convert(con, "state", "maybe") is None
+
+
+def test_placeholders_hashes_and_numbers(con) -> None:
+    for placeholder in ("unknown", "", "None", "NULL", "  "):
+        assert _convert(con, "id", placeholder) is None
+    assert _convert(con, "id", " trace-1 ") == "trace-1"
+    assert _convert(con, "hash", "SHA256:ABCDEF0123456789") == "abcdef0123456789"
+    assert _convert(con, "bool", "Yes") is True and _convert(con, "bool", "0") is False
+    assert _convert(con, "bool", "perhaps") is None
+
+
+def test_pseudonymize_is_hmac_sha256() -> None:
+    expected = hmac.new(b"k", b"alice", hashlib.sha256).hexdigest()
+    assert pseudonymize("alice", "k") == expected
+    assert pseudonymize("alice", "other-key") != expected
+
+
+def test_otlp_values_and_ids() -> None:
+    assert attribute_value({"intValue": "1500"}) == 1500
+    assert attribute_value({"doubleValue": 0.5}) == 0.5
+    assert attribute_value({"arrayValue": {"values": [{"stringValue": "a"}]}}) == ["a"]
+    raw = bytes(range(1, 17))
+    assert otlp_id(raw.hex().upper(), 16) == raw.hex()
+    assert otlp_id(base64.b64encode(raw).decode(), 16) == raw.hex()
+    assert otlp_id(base64.b64encode(bytes(16)).decode(), 16) is None
+    assert otlp_id("", 8) is None
+
+
+def test_span_record_aliases_prefer_newer_names() -> None:
+    span = {
+        "traceId": "0" * 31 + "1",
+        "spanId": "0" * 15 + "2",
+        "startTimeUnixNano": "1767618251250000000",
+        "endTimeUnixNano": "1767618251750000000",
+        "attributes": [
+            {"key": "gen_ai.system", "value": {"stringValue": "anthropic"}},
+            {"key": "gen_ai.provider.name", "value": {"stringValue": "aws.bedrock"}},
+            {"key": "llm.usage.prompt_tokens", "value": {"intValue": "12"}},
+            {"key": "gen_ai.usage.completion_tokens", "value": {"intValue": "3"}},
+            {"key": "gen_ai.request.model", "value": {"stringValue": "claude"}},
+            {"key": "gen_ai.completion.0.content", "value": {"stringValue": "secret"}},
+        ],
+    }
+    record = span_record(span, {})
+    assert record is not None
+    assert record["provider"] == "aws.bedrock"
+    assert (record["input_tokens"], record["output_tokens"]) == (12, 3)
+    assert record["latency_ms"] == 500.0
+    assert record["event_ts"] == "2026-01-05T13:04:11.250000"
+    assert "secret" not in str(record)
+    assert span_record({"attributes": [{"key": "http.method", "value": {}}]}, {}) is None
+
+
+def test_discover_kinds_order_and_skips(tmp_path: Path) -> None:
+    for rel in (
+        "events/b.jsonl",
+        "events/sub/a.ndjson.gz",
+        "prices/p.csv",
+        "otlp/x.json",
+        "misc/m.jsonl",
+        "ground_truth.json",
+        "events/.hidden.jsonl",
+        "events/c.jsonl.tmp",
+    ):
+        path = tmp_path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("{}\n")
+    found = [(f.relpath, f.kind, f.fmt) for f in discover(tmp_path)]
+    assert found[0] == ("prices/p.csv", "prices", "csv")
+    assert ("events/sub/a.ndjson.gz", "events", "jsonl") in found
+    assert ("otlp/x.json", "otlp", "json") in found
+    assert ("misc/m.jsonl", None, "jsonl") in found
+    assert len(found) == 5
+    assert file_format("x.CSV.GZ") == "csv" and file_format("x.txt") is None
+
+
+def test_sensor_helpers() -> None:
+    today = dt.date(2026, 1, 1)
+    assert date_of("events/2026-01-05.quickstart.jsonl", today) == dt.date(2026, 1, 5)
+    assert date_of("prices/owned.csv", today) == today
+    previous = {"a": [1, 2], "b": [3, 4]}
+    assert changed_files(previous, {"a": [1, 2], "b": [3, 5], "c": [1, 1]}) == ["b", "c"]
+    assert decode_cursor(encode_cursor(previous)) == previous
+    assert decode_cursor("not json") == {}
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(min_value=-(10**12), max_value=10**12))
+def test_integer_text_round_trips(value: int) -> None:
+    connection = duckdb.connect()
+    assert _convert(connection, "int", str(value)) == value
+    assert _convert(connection, "int", f"{value}.5") is None
