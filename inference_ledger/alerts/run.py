@@ -88,6 +88,9 @@ def run_alerts(
     lookback_periods: int | None = 2,
 ) -> AlertRun:
     """Evaluate, deliver and log alerts; `sink_urls` defaults to `LEDGER_ALERT_URLS`."""
+    if not Path(warehouse_path).exists():
+        # Connecting would create an empty warehouse and report "nothing new".
+        raise FileNotFoundError(f"warehouse not found: {warehouse_path}")
     urls = list(sink_urls) if sink_urls is not None else sink_urls_from_env()
     run = AlertRun(run_id=f"alerts-{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}")
     with queries.open_warehouse(warehouse_path, read_only=False) as con:

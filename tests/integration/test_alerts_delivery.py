@@ -198,3 +198,9 @@ def test_failed_delivery_is_retried_on_the_next_run(tmp_path: Path, receiver: Re
     assert len(retried.new_alerts) == 6 and retried.delivery == "sent"
     assert len(receiver.at("/hook")) == 1
     assert run_alerts(warehouse, [f"json://127.0.0.1:{receiver.port}/hook"]).new_alerts == []
+
+
+def test_missing_warehouse_is_an_error_not_an_empty_one(tmp_path: Path):
+    with pytest.raises(FileNotFoundError):
+        run_alerts(tmp_path / "absent.duckdb", [])
+    assert not (tmp_path / "absent.duckdb").exists()
