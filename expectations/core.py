@@ -23,7 +23,7 @@ SEVERITIES = (ERROR, WARN)
 
 # Provenance written as a placeholder is as missing as a null (inputs spec, "Placeholders").
 PLACEHOLDERS = ("", "unknown", "none", "null")
-HASH_REGEX = r"^([0-9a-f]{16}|[0-9a-f]{64})$"
+HASH_REGEX = r"^(?:[0-9a-f]{16}|[0-9a-f]{64})$"
 
 STATES = ["draft", "committed", "rejected"]
 TRIGGERS = ["user_explicit", "user_edit", "undo", "auto_save", "retry", "background", "unknown"]

@@ -57,15 +57,17 @@ def insert_synthetic_day(
 ) -> None:
     """Append `events` healthy canonical events on `day`, built in DuckDB (fast at 1M rows).
 
-    One output per five events; the other four are undo/auto-save/edit calls on it, so
-    no repeat looks like an untagged retry.
+    One output per five events, ten minutes apart: the explicit call that creates it, then
+    an edit, an undo, an auto-save and a background call, so no repeat looks like an
+    untagged retry.
     """
     con.execute(
         """
         INSERT INTO raw.inference_events BY NAME
         SELECT
             format('evt-{}-{}-{:08d}', ?, ?, i) AS event_id,
-            CAST(? AS TIMESTAMP) + to_milliseconds((hash(i, ?) % 86000000)::BIGINT)
+            CAST(? AS TIMESTAMP)
+                + to_milliseconds((hash(i // 5, ?) % 83000000 + (i % 5) * 600000)::BIGINT)
                 AS event_ts,
             CAST(? AS DATE) AS event_date,
             format('{:016x}', hash(i // 5, ?, 't')) AS trace_id,

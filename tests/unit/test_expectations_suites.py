@@ -1,0 +1,178 @@
+"""The suites as code: severities, tolerances from the bands, and real GE validations on a
+hand-built raw zone (healthy, then with impossible and unauditable rows injected)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from expectations import ALL_SUITES, ERROR, WARN, QualityConfig, QualityRun, suite_by_name
+from expectations.runner import validate_warehouse
+from expectations.sample_data import create_raw_tables, insert_synthetic_day
+from inference_ledger.thresholds import band
+
+DAY = dt.date(2026, 1, 9)
+EVENTS = suite_by_name("inference_events")
+
+
+@pytest.fixture(scope="module")
+def run() -> QualityRun:
+    # One GE context for the module: initialising GE takes seconds.
+    return QualityRun(run_id="unit")
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    create_raw_tables(con)
+    for offset in range(5):
+        insert_synthetic_day(con, DAY - dt.timedelta(days=4 - offset), 2000)
+    yield con
+    con.close()
+
+
+def test_every_expectation_declares_a_severity_and_a_unique_check_per_asset():
+    names_by_asset: dict[tuple[str, ...], list[str]] = {}
+    for spec in ALL_SUITES:
+        for check, severity, why in spec.checks():
+            assert severity in (ERROR, WARN) and why
+            names_by_asset.setdefault(spec.asset_key, []).append(check)
+    for asset, names in names_by_asset.items():
+        assert len(names) == len(set(names)), asset
+    # Corrupt data is an error, auditability gaps are warnings.
+    checks = {c: s for c, s, _ in EVENTS.checks()}
+    assert checks["state_canonical"] == ERROR and checks["inference_cost_usd_non_negative"] == ERROR
+    assert checks["event_ts_plausible"] == ERROR
+    assert checks["provenance_model_version"] == WARN and checks["retries_tagged"] == WARN
+
+
+def test_provenance_tolerance_comes_from_the_completeness_band():
+    config = QualityConfig()
+    assert config.provenance_mostly == band("completeness_rate").warning
+    mostly = {
+        e.meta["check"]: e.mostly
+        for e in EVENTS.expectations(config)
+        if e.meta["check"]
+        in ("provenance_trace_id", "provenance_context_hash", "unknown_trigger_share")
+    }
+    assert mostly["provenance_trace_id"] == mostly["provenance_context_hash"] == 0.95
+    assert mostly["unknown_trigger_share"] == pytest.approx(1 - 0.05)
+
+
+def test_healthy_day_passes_every_raw_suite(warehouse, run):
+    results = validate_warehouse(
+        warehouse, run, [EVENTS, suite_by_name("inference_events_volume")], DAY
+    )
+    assert [r.rows for r in results] == [2000, 1]
+    failed = [(o.suite, o.check, o.exception) for r in results for o in r.outcomes if not o.success]
+    assert failed == []
+    volume = results[1].outcome("volume_events_in_band")
+    assert volume.observed_value == pytest.approx(1.0)
+
+
+def test_impossible_values_fail_error_checks_and_name_the_rows(warehouse, run):
+    future = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(days=3)
+    warehouse.execute(
+        "UPDATE raw.inference_events SET inference_cost_usd = -0.5 WHERE event_id LIKE '%00000007'"
+    )
+    warehouse.execute(
+        "UPDATE raw.inference_events SET event_ts = ? WHERE event_id LIKE '%00000011'", [future]
+    )
+    warehouse.execute(
+        "UPDATE raw.inference_events SET state = 'pending' WHERE event_id LIKE '%00000013'"
+    )
+    (result,) = validate_warehouse(warehouse, run, [EVENTS], DAY)
+    blocking = {o.check: o for o in result.blocking_failures}
+    assert set(blocking) == {
+        "inference_cost_usd_non_negative",
+        "event_ts_plausible",
+        "state_canonical",
+    }
+    assert blocking["state_canonical"].unexpected_count == 1
+    assert blocking["state_canonical"].sample[0]["event_id"].endswith("00000013")
+    assert blocking["inference_cost_usd_non_negative"].sample[0]["event_id"].endswith("00000007")
+    assert blocking["event_ts_plausible"].sample[0]["event_id"].endswith("00000011")
+    assert result.warnings == []
+
+
+def test_events_before_the_horizon_are_implausible(warehouse):
+    warehouse.execute(
+        "UPDATE raw.inference_events SET event_ts = TIMESTAMP '2019-06-01' "
+        "WHERE event_id LIKE '%00000003'"
+    )
+    run = QualityRun(config=QualityConfig(horizon=dt.datetime(2020, 1, 1)))
+    (result,) = validate_warehouse(warehouse, run, [EVENTS], DAY)
+    assert [o.check for o in result.blocking_failures] == ["event_ts_plausible"]
+
+
+def test_auditability_gaps_are_warnings_with_placeholders_counted_as_missing(warehouse, run):
+    # 10% of the day's events lose their model version: half NULL, half a placeholder.
+    warehouse.execute(
+        "UPDATE raw.inference_events SET model_version = CASE WHEN hash(event_id) % 2 = 0 "
+        "THEN NULL ELSE 'unknown' END WHERE event_date = ? AND hash(event_id, 'm') % 10 = 0",
+        [DAY],
+    )
+    (result,) = validate_warehouse(warehouse, run, [EVENTS], DAY)
+    assert result.blocking_failures == []
+    (gap,) = result.warnings
+    assert gap.check == "provenance_model_version" and gap.severity == WARN
+    missing = warehouse.execute(
+        "SELECT count(*) FROM raw.inference_events WHERE event_date = ? AND "
+        "(model_version IS NULL OR model_version = 'unknown')",
+        [DAY],
+    ).fetchone()[0]
+    assert gap.unexpected_count == missing and 100 < missing < 300
+
+
+def test_untagged_retries_and_unknown_triggers_are_flagged(warehouse, run):
+    # Repeat 60 explicit calls 30 s later on the same trace and output, without retry tags.
+    warehouse.execute(
+        """
+        INSERT INTO raw.inference_events BY NAME
+        SELECT * REPLACE (event_id || '-again' AS event_id,
+                          event_ts + INTERVAL 30 SECOND AS event_ts)
+        FROM raw.inference_events
+        WHERE event_date = ? AND trigger_type = 'user_explicit' AND event_ts < ? - INTERVAL 1 MINUTE
+        LIMIT 60
+        """,
+        [DAY, dt.datetime.combine(DAY + dt.timedelta(days=1), dt.time())],
+    )
+    warehouse.execute(
+        "UPDATE raw.inference_events SET trigger_type = 'unknown' "
+        "WHERE event_date = ? AND trigger_type = 'background' AND hash(event_id) % 3 = 0",
+        [DAY],
+    )
+    (result,) = validate_warehouse(warehouse, run, [EVENTS], DAY)
+    warned = {o.check: o for o in result.warnings}
+    assert set(warned) == {"retries_tagged", "unknown_trigger_share"}
+    assert warned["retries_tagged"].unexpected_count == 60
+    assert all(s["event_id"].endswith("-again") for s in warned["retries_tagged"].sample)
+    # Tagging them as retries clears the warning.
+    warehouse.execute(
+        "UPDATE raw.inference_events SET is_retry = true WHERE event_id LIKE '%-again'"
+    )
+    (result,) = validate_warehouse(warehouse, run, [EVENTS], DAY)
+    assert "retries_tagged" not in {o.check for o in result.warnings}
+
+
+def test_a_day_far_from_the_trailing_median_is_a_volume_warning(warehouse, run):
+    volume = suite_by_name("inference_events_volume")
+    spike = DAY + dt.timedelta(days=1)
+    insert_synthetic_day(warehouse, spike, 9000, seed=2)
+    (result,) = validate_warehouse(warehouse, run, [volume], spike)
+    events = result.outcome("volume_events_in_band")
+    assert not events.success and events.severity == WARN
+    assert events.observed_value == pytest.approx(4.5)
+    # The first days have no history to compare with: nothing to judge, no warning.
+    (first,) = validate_warehouse(warehouse, run, [volume], DAY - dt.timedelta(days=4))
+    assert first.success and first.outcome("volume_events_in_band").observed_value is None
+
+
+def test_raw_tables_without_rows_on_the_day_pass(warehouse, run):
+    suites = [suite_by_name(n) for n in ("output_transitions", "tool_calls", "approvals")]
+    results = validate_warehouse(warehouse, run, suites, DAY)
+    assert [r.rows for r in results] == [0, 0, 0]
+    assert all(r.success for r in results)
