@@ -57,7 +57,7 @@ def replay(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[d
 
     full = work / "full.duckdb"
     dbt_raw_zone.build_from_landing(full, landing)
-    dbt_invoke(full, work / "full", "run", full_refresh=True)
+    dbt_invoke(full, work / "full", "build", full_refresh=True)
 
     incremental = work / "incremental.duckdb"
     dbt_raw_zone.build_from_landing(incremental, landing, days[:FIRST_BATCH])
