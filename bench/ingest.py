@@ -99,7 +99,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--days", type=int, default=28)
     parser.add_argument("--formats", nargs="+", default=["jsonl", "parquet"])
-    parser.add_argument("--work", type=Path, default=Path(".bench/ingest"))
+    parser.add_argument(
+        "--work", type=Path, default=Path(tempfile.gettempdir()) / "ledger-bench-ingest"
+    )
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
     results = {}

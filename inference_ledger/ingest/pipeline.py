@@ -51,6 +51,10 @@ RECORD_TABLES = (
 )
 
 
+class AccountingError(RuntimeError):
+    """records_read != records_loaded + records_quarantined + records_duplicate."""
+
+
 @dataclass
 class FileResult:
     source_file: str
@@ -477,9 +481,16 @@ class _Run:
             loaded, quarantined = self.load_flat(file)
         result.records_loaded = loaded
         result.records_quarantined = quarantined
-        result.records_duplicate = result.records_read - loaded - quarantined
-        if result.records_duplicate < 0:
-            raise RuntimeError(f"{file.relpath}: record accounting does not balance")
+        stage = "_stage_env" if file.kind == "envelopes" else "_stage"
+        good = int(self.scalar(f"SELECT count(*) FROM {stage} WHERE reason IS NULL"))
+        result.records_duplicate = good - loaded
+        # Counted independently (staged good rows vs source rows), so a row lost between
+        # reading and loading fails the file instead of disappearing.
+        if result.records_duplicate < 0 or result.records_read != good + quarantined:
+            raise AccountingError(
+                f"{file.relpath}: read {result.records_read} != loaded {loaded} + "
+                f"quarantined {quarantined} + duplicate {result.records_duplicate}"
+            )
         return result
 
     def write_manifest(self, file: LandingFile, digest: str, result: FileResult) -> None:
