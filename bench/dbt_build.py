@@ -1,0 +1,150 @@
+"""dbt build cost: full build of N events over D days vs a one-day incremental run.
+
+    python -m bench dbt_build --events 1000000 --days 60
+
+The workload generator writes D days; ingestion loads the first D-1 into a fresh warehouse
+and `dbt build` builds everything (full). Then the last day is ingested and an incremental
+`dbt run` processes it (with the default lookback). Finally `dbt run --full-refresh` on all
+D days gives the full-build time at the same size. Each dbt invocation runs in a fresh child
+process, so its peak RSS is its own. Prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+def _child(spec: str) -> int:
+    from inference_ledger.dbt_runner import DbtInvocation, run_dbt
+
+    options = json.loads(spec)
+    started = time.perf_counter()
+    run_dbt(
+        DbtInvocation(
+            command=options["command"],
+            full_refresh=options["full_refresh"],
+            target_path=Path(options["work"]) / "target",
+            log_path=Path(options["work"]) / "logs",
+            exclude=tuple(options.get("exclude", ())),
+        )
+    )
+    seconds = time.perf_counter() - started
+    rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": seconds, "peak_rss_mib": rss_mib}))
+    return 0
+
+
+def _dbt(work: Path, warehouse: Path, command: str, full_refresh: bool) -> dict[str, float]:
+    spec = json.dumps(
+        {
+            "command": command,
+            "full_refresh": full_refresh,
+            "work": str(work),
+            # Data tests are a separate cost from transformation; the bench times models.
+            "exclude": ["resource_type:test", "resource_type:unit_test"],
+        }
+    )
+    env = dict(os.environ, LEDGER_WAREHOUSE=str(warehouse), LEDGER_DBT_TARGET="duckdb")
+    output = subprocess.run(
+        [sys.executable, "-m", "bench", "dbt_build", "--child", spec],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def _ingest(landing: Path, home: Path) -> float:
+    from inference_ledger.ingest import ingest_landing
+    from inference_ledger.settings import load_settings
+
+    os.environ["LEDGER_HOME"] = str(home)
+    started = time.perf_counter()
+    ingest_landing(landing, load_settings())
+    return time.perf_counter() - started
+
+
+def _stage_days(source: Path, landing: Path, days: set[str]) -> None:
+    """Link the generator's files of the given days (plus month-level ones) into `landing`."""
+    for path in source.rglob("*"):
+        if not path.is_file() or path.parent == source:
+            continue
+        stem = path.name.split(".")[0]
+        kind = path.relative_to(source).parts[0]
+        if stem in days or kind in {"revenue", "prices"}:
+            target = landing / path.relative_to(source)
+            if not target.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.link(path, target)
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench dbt_build", description=__doc__)
+    parser.add_argument("--events", type=int, default=1_000_000, help="total inference events")
+    parser.add_argument("--days", type=int, default=60)
+    parser.add_argument("--scenario", default="undo-margin-killer")
+    parser.add_argument("--work", type=Path, default=Path("bench/results/dbt_build"))
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        return _child(args.child)
+
+    from inference_ledger.generator import GenerationOptions, generate
+
+    work = args.work.resolve()
+    source = work / "generated"
+    truth_path = source / "ground_truth.json"
+    per_day = args.events // args.days
+    cached = (
+        truth_path.exists()
+        and json.loads(truth_path.read_text()).get("events_per_day") == per_day
+        and json.loads(truth_path.read_text()).get("days") == args.days
+    )
+    if not cached:
+        shutil.rmtree(source, ignore_errors=True)
+        generate(
+            GenerationOptions(
+                out=source, scenario=args.scenario, days=args.days, events_per_day=per_day
+            )
+        )
+    truth = json.loads(truth_path.read_text())
+    day_names = [row["date_day"] for row in truth["per_day"]]
+
+    run = work / "run"
+    shutil.rmtree(run, ignore_errors=True)
+    landing, home = run / "landing", run / "home"
+    warehouse = home / "warehouse.duckdb"
+    _stage_days(source, landing, set(day_names[:-1]))
+    ingest_first = _ingest(landing, home)
+    first = _dbt(run, warehouse, "build", full_refresh=True)
+    _stage_days(source, landing, {day_names[-1]})
+    ingest_last = _ingest(landing, home)
+    incremental = _dbt(run, warehouse, "run", full_refresh=False)
+    full = _dbt(run, warehouse, "run", full_refresh=True)
+    print(
+        json.dumps(
+            {
+                "events": truth["totals"]["inference_events"],
+                "days": args.days,
+                "ingest_first_days_seconds": round(ingest_first, 2),
+                "ingest_last_day_seconds": round(ingest_last, 2),
+                "full_build_first_days_seconds": round(first["seconds"], 2),
+                "full_build_seconds": round(full["seconds"], 2),
+                "incremental_one_day_seconds": round(incremental["seconds"], 2),
+                "incremental_to_full_ratio": round(incremental["seconds"] / full["seconds"], 3),
+                "full_build_peak_rss_mib": round(full["peak_rss_mib"], 1),
+                "incremental_peak_rss_mib": round(incremental["peak_rss_mib"], 1),
+            },
+            indent=1,
+        )
+    )
+    return 0
