@@ -13,7 +13,7 @@ def resolve_mart(con: duckdb.DuckDBPyConnection, name: str) -> str:
         """
         SELECT table_schema FROM information_schema.tables
         WHERE table_name = ? AND table_schema NOT IN ('raw', 'quality')
-        ORDER BY table_schema = 'main' DESC, table_schema
+        ORDER BY table_schema = 'marts' DESC, table_schema = 'main' DESC, table_schema
         """,
         [name],
     ).fetchall()

@@ -9,7 +9,10 @@ from orchestration.defs.quality.checks import (
     check_specs,
 )
 
-quality_checks = build_quality_checks(raw_partitions_def=daily_partitions)
+# The dbt assets share the raw zone's daily partitions, so the mart checks do too.
+quality_checks = build_quality_checks(
+    raw_partitions_def=daily_partitions, mart_partitions_def=daily_partitions
+)
 
 defs = dg.Definitions(asset_checks=quality_checks)
 

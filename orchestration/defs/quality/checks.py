@@ -75,7 +75,7 @@ def _results(
         settings.warehouse_path,
         wanted,
         partition=partition,
-        run_id=context.run_id,
+        run_id=context.run.run_id,
         report_dir=settings.report_dir,
     )
     for result in results:
