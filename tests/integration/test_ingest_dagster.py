@@ -8,6 +8,8 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+import pytest
+import yaml
 
 from inference_ledger.generator import GenerationOptions, generate
 from orchestration.definitions import defs
@@ -39,6 +41,18 @@ def _materialization_metadata(result: dg.ExecuteInProcessResult) -> dict[str, di
 def test_asset_keys_match_dbt_sources() -> None:
     keys = {key.to_user_string() for key in defs.resolve_asset_graph().get_all_asset_keys()}
     assert {f"raw/{table}" for table in RAW_TABLES} <= keys
+    # Every raw source the dbt project declares must be produced by an ingest asset.
+    sources = Path(__file__).resolve().parents[2] / "dbt_project/models/staging/raw"
+    declared = set()
+    for path in sources.glob("*.yml"):
+        for source in (yaml.safe_load(path.read_text()) or {}).get("sources", []):
+            for table in source.get("tables", []):
+                key = table.get("meta", {}).get("dagster", {}).get("asset_key")
+                if key:
+                    declared.add("/".join(key))
+    if not declared:
+        pytest.skip("the dbt project declares no raw sources yet")
+    assert declared <= {f"raw/{table}" for table in RAW_TABLES}
 
 
 def test_materialize_partitions_ingests_once(tmp_path: Path, ledger_home: Path) -> None:
