@@ -76,6 +76,7 @@ class IngestResult:
     files: list[FileResult] = field(default_factory=list)
     unchanged_files: int = 0
     parquet_files_written: int = 0
+    repriced_events: int = 0
     seconds: float = 0.0
 
     def total(self, attribute: str) -> float:
@@ -239,6 +240,51 @@ class _Run:
             else:
                 self.unpriceable.add(model)
         self._insert_price_rows(rows, "genai-prices")
+
+    def override_fingerprint(self) -> str:
+        return str(
+            self.scalar(
+                "SELECT coalesce(string_agg(record_hash, ',' ORDER BY record_hash), '') "
+                "FROM raw.model_prices WHERE source = 'override'"
+            )
+        )
+
+    def reprice(self) -> int:
+        """Re-price every event without logged cost against the current price table.
+
+        Runs when overrides changed during the run, so events loaded before a price arrived
+        are priced as of their own date, the same as events loaded after it.
+        """
+        price = pricing.PRICE_SQL_EXPRESSION
+        self.con.execute("BEGIN")
+        self.con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE _repriced AS
+                SELECT e.event_id, e.event_date,
+                       CASE WHEN p.model IS NOT NULL AND e.has_tokens THEN {price} ELSE 0.0 END
+                         AS cost,
+                       CASE WHEN p.model IS NOT NULL AND e.has_tokens THEN 'priced'
+                            ELSE 'unpriced' END AS source
+                FROM (SELECT event_id, event_date, model_version,
+                             coalesce(input_tokens, 0) AS input_tokens,
+                             coalesce(output_tokens, 0) AS output_tokens, cached_input_tokens,
+                             input_tokens IS NOT NULL OR output_tokens IS NOT NULL AS has_tokens,
+                             inference_cost_usd AS old_cost, cost_source AS old_source
+                      FROM raw.inference_events WHERE cost_source <> 'logged') e
+                LEFT JOIN raw.model_prices p ON p.model = e.model_version
+                  AND e.event_date >= p.effective_from AND e.event_date < p.effective_to
+                QUALIFY row_number() OVER (PARTITION BY e.event_id ORDER BY
+                  p.source = 'override' DESC NULLS LAST, p.effective_from DESC NULLS LAST) = 1
+                  AND (cost IS DISTINCT FROM e.old_cost OR source IS DISTINCT FROM e.old_source)"""
+        )
+        self.con.execute(
+            """UPDATE raw.inference_events AS t SET inference_cost_usd = r.cost,
+                      cost_source = r.source
+               FROM _repriced r WHERE t.event_id = r.event_id"""
+        )
+        mark_dirty(self.con, "inference_events", "SELECT event_date FROM _repriced")
+        changed = int(self.scalar("SELECT count(*) FROM _repriced"))
+        self.con.execute("COMMIT")
+        return changed
 
     # --- record kinds ----------------------------------------------------------------------
     def load_events(self, file: LandingFile) -> tuple[int, int]:
@@ -535,6 +581,7 @@ def ingest_landing(
     with open_warehouse(settings) as con:
         run = _Run(con, settings, run_id, overrides_csv)
         export_parquet(con, settings.raw_dir, run_id)  # repair an interrupted export first
+        overrides_before = run.override_fingerprint()
         run.sync_seed_overrides()
         for file in discover(landing):
             if kinds is not None and file.kind not in kinds:
@@ -561,6 +608,8 @@ def ingest_landing(
             outcome.files.append(result)
             if progress is not None:
                 progress(result)
+        if run.override_fingerprint() != overrides_before:
+            outcome.repriced_events = run.reprice()
         outcome.parquet_files_written = export_parquet(con, settings.raw_dir, run_id)
     outcome.seconds = time.monotonic() - started
     return outcome

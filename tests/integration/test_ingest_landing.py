@@ -491,3 +491,47 @@ def test_landing_price_override_prices_owned_model(tmp_path: Path, ledger_home: 
     assert rows == [("feb", "priced", 1.5), ("jan", "priced", 3.0)]
     sources = _query(ledger_home, "SELECT DISTINCT source FROM raw.model_prices ORDER BY 1")
     assert ("override",) in sources
+
+
+def test_price_arriving_later_reprices_earlier_events(tmp_path: Path, ledger_home: Path) -> None:
+    root = tmp_path / "landing"
+    _write_jsonl(
+        root / "events/e.jsonl",
+        [
+            {
+                "event_id": "a",
+                "event_ts": "2026-03-01T10:00:00Z",
+                "model_version": "owned-9b",
+                "input_tokens": 2_000_000,
+                "output_tokens": 0,
+            },
+            {
+                "event_id": "b",
+                "event_ts": "2026-03-01T11:00:00Z",
+                "model_version": "owned-9b",
+                "input_tokens": 10,
+                "output_tokens": 10,
+                "inference_cost_usd": 0.5,
+            },
+        ],
+    )
+    settings = load_settings()
+    ingest_landing(root, settings)
+    query = "SELECT event_id, cost_source, inference_cost_usd FROM raw.inference_events ORDER BY 1"
+    assert _query(ledger_home, query) == [("a", "unpriced", 0.0), ("b", "logged", 0.5)]
+
+    (root / "prices").mkdir()
+    (root / "prices/owned.csv").write_text(
+        "provider,model,effective_from,input_per_mtok_usd,output_per_mtok_usd\n"
+        "self_hosted,owned-9b,2026-01-01,0.25,1.0\n",
+        encoding="utf-8",
+    )
+    result = ingest_landing(root, settings)
+    assert result.repriced_events == 1
+    assert _query(ledger_home, query) == [("a", "priced", 0.5), ("b", "logged", 0.5)]
+    con = duckdb.connect()
+    parquet = con.execute(
+        f"SELECT cost_source FROM read_parquet('{ledger_home}/raw/inference_events/*/*.parquet') "
+        "WHERE event_id = 'a'"
+    ).fetchall()
+    assert parquet == [("priced",)]
