@@ -64,14 +64,14 @@ def _load_json_lines(con: duckdb.DuckDBPyConnection, path: Path) -> None:
           FROM lines
           WHERE raw_text IS NOT NULL AND trim(raw_text, ' \t\r') <> ''
         ), checked AS (
-          SELECT source_line, raw_text,
-                 coalesce(try(json_valid(raw_text)), false) AS valid,
-                 try(json_type(raw_text)) AS jtype
+          -- json_type parses the line once; it fails (NULL under try) exactly when the
+          -- line is not valid JSON.
+          SELECT source_line, raw_text, try(json_type(raw_text)) AS jtype
           FROM cleaned
         )
         SELECT source_line, raw_text,
-               CASE WHEN valid AND jtype = 'OBJECT' THEN raw_text END AS j,
-               CASE WHEN NOT valid THEN 'malformed_json'
+               CASE WHEN jtype = 'OBJECT' THEN raw_text END AS j,
+               CASE WHEN jtype IS NULL THEN 'malformed_json'
                     WHEN jtype <> 'OBJECT' THEN 'not_an_object' END AS parse_error
         FROM checked
         """,
