@@ -70,3 +70,12 @@ def load_settings() -> Settings:
         environment=environment,
         pseudonymization_key=key,
     )
+
+
+def export_environment(settings: Settings) -> None:
+    """Expose resolved settings to child processes (dbt reads them through `env_var`)."""
+    os.environ["LEDGER_HOME"] = str(settings.home)
+    os.environ["LEDGER_WAREHOUSE"] = str(settings.warehouse_path)
+    os.environ["LEDGER_DBT_TARGET"] = settings.dbt_target
+    os.environ["LEDGER_DUCKDB_MEMORY_LIMIT"] = settings.duckdb_memory_limit
+    os.environ["LEDGER_DUCKDB_THREADS"] = str(settings.duckdb_threads)

@@ -1,24 +1,29 @@
-"""`ledger backfill`: not available yet in this release."""
+"""`ledger backfill`: re-process a range of event dates in one run."""
 
 from __future__ import annotations
 
 import argparse
-import sys
+import datetime as dt
+
+from inference_ledger.commands.run import add_common_arguments, run
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "backfill",
-        help="(coming soon) see README",
-        description="Not available yet in this release.",
+        help="re-process a date range (one run, dbt window = the range)",
+        description=(
+            "Re-process the event dates START..END (inclusive) in one run: new landing files "
+            "are ingested and the dbt models rebuild exactly that window."
+        ),
     )
-    parser.set_defaults(func=_not_yet)
+    parser.add_argument("--start", required=True, type=dt.date.fromisoformat, metavar="YYYY-MM-DD")
+    parser.add_argument("--end", required=True, type=dt.date.fromisoformat, metavar="YYYY-MM-DD")
+    add_common_arguments(parser)
+    parser.set_defaults(func=backfill)
 
 
-def _not_yet(args: argparse.Namespace) -> int:
-    print(
-        f"ledger {args.command}: not available yet in this release; "
-        "see README.md for what works today.",
-        file=sys.stderr,
-    )
-    return 2
+def backfill(args: argparse.Namespace) -> int:
+    if args.end < args.start:
+        raise SystemExit("ledger backfill: --end must not be before --start")
+    return run(args, start=args.start.isoformat(), end=args.end.isoformat())

@@ -1,0 +1,17 @@
+"""The nightly job: ingest, dbt build, quality checks, publication and report, in one run."""
+
+import dagster as dg
+
+from orchestration.defs.ingest.assets import daily_partitions
+
+NIGHTLY_JOB = "nightly"
+
+nightly_job = dg.define_asset_job(
+    NIGHTLY_JOB,
+    selection=dg.AssetSelection.all(),
+    partitions_def=daily_partitions,
+    description=(
+        "Everything the nightly run does: ingest new landing files, build the dbt project, run "
+        "the quality checks, publish the marts for BI tools and write the weekly report."
+    ),
+)

@@ -1,0 +1,75 @@
+"""dbt models as Dagster assets, partitioned by event date like the raw zone.
+
+A partition range (a backfill) runs as one dbt invocation whose window is passed as
+`--vars`; the nightly run passes no window, so incremental models reprocess their lookback
+plus anything newer, which is what picks up late events and late commits.
+"""
+
+# No `from __future__ import annotations`: Dagster inspects the `context` annotation.
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    dbt_assets,
+    group_from_dbt_resource_props_fallback_to_directory,
+)
+
+from inference_ledger.dbt_runner import window_vars
+from orchestration.defs.automation.freshness import with_mart_freshness
+from orchestration.defs.ingest.assets import daily_partitions
+from orchestration.defs.resources import WAREHOUSE_POOL
+from orchestration.lib.dbt_project import ledger_dbt_project
+from orchestration.lib.run_modes import NIGHTLY, run_mode
+
+
+class LedgerDbtTranslator(DagsterDbtTranslator):
+    """Logical asset keys: a model is keyed by its name alone, never by the schema or database,
+    which differ between targets; sources keep the raw-zone keys their `meta` declares."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] in ("model", "seed", "snapshot"):
+            return dg.AssetKey([dbt_resource_props["name"]])
+        return super().get_asset_key(dbt_resource_props)
+
+    def get_asset_spec(self, manifest, unique_id, project=None) -> dg.AssetSpec:
+        return with_mart_freshness(super().get_asset_spec(manifest, unique_id, project))
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        return group_from_dbt_resource_props_fallback_to_directory(dbt_resource_props)
+
+
+translator = LedgerDbtTranslator(
+    settings=DagsterDbtTranslatorSettings(
+        enable_asset_checks=True, enable_source_tests_as_checks=True
+    )
+)
+
+
+def dbt_build_args(mode: str, window: dg.TimeWindow | None) -> list[str]:
+    """`dbt build` arguments for a run: no window at night, the partition window otherwise."""
+    args = ["build"]
+    if mode != NIGHTLY and window is not None:
+        vars_ = window_vars(window.start.date().isoformat(), window.end.date().isoformat())
+        args += ["--vars", json.dumps(vars_, sort_keys=True)]
+    return args
+
+
+@dbt_assets(
+    manifest=ledger_dbt_project().manifest_path,
+    project=ledger_dbt_project(),
+    partitions_def=daily_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    dagster_dbt_translator=translator,
+    pool=WAREHOUSE_POOL,
+)
+def ledger_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    """Staging, intermediate and mart models of the dbt project (`dbt build`)."""
+    window = context.partition_time_window if context.has_partition_key_range else None
+    args = dbt_build_args(run_mode(context.run.tags), window)
+    context.log.info(f"dbt {' '.join(args)}")
+    yield from dbt.cli(args, context=context).stream()

@@ -1,0 +1,65 @@
+"""The one dbt project the code location runs, with its manifest parsed for the active target."""
+
+from __future__ import annotations
+
+import sys
+from functools import cache
+from pathlib import Path
+
+from dagster_dbt import DbtCliResource, DbtProject
+
+from inference_ledger.dbt_runner import PROJECT_DIR, DbtInvocation, run_dbt
+from inference_ledger.settings import export_environment, load_settings
+
+# Inputs whose change makes a parsed manifest stale.
+_PROJECT_INPUTS = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "tests")
+
+
+def _newest_input_mtime(project_dir: Path) -> float:
+    newest = 0.0
+    for name in _PROJECT_INPUTS:
+        path = project_dir / name
+        candidates = [path] if path.is_file() else path.rglob("*") if path.exists() else []
+        for candidate in candidates:
+            if candidate.is_file():
+                newest = max(newest, candidate.stat().st_mtime)
+    return newest
+
+
+def manifest_is_stale(manifest: Path, project_dir: Path = PROJECT_DIR) -> bool:
+    return not manifest.exists() or manifest.stat().st_mtime < _newest_input_mtime(project_dir)
+
+
+@cache
+def ledger_dbt_project() -> DbtProject:
+    """The dbt project, parsed once per process with the same target that will run it."""
+    settings = load_settings()
+    export_environment(settings)
+    target_path = Path("target") / settings.dbt_target
+    project = DbtProject(
+        project_dir=PROJECT_DIR,
+        profiles_dir=PROJECT_DIR,
+        target=settings.dbt_target,
+        target_path=target_path,
+    )
+    if manifest_is_stale(project.manifest_path):
+        run_dbt(
+            DbtInvocation(
+                command="parse",
+                target=settings.dbt_target,
+                target_path=PROJECT_DIR / target_path,
+                log_path=PROJECT_DIR / "logs",
+            )
+        )
+    return project
+
+
+def dbt_cli_resource() -> DbtCliResource:
+    project = ledger_dbt_project()
+    # The dbt executable of this environment, so runs work without an activated virtualenv.
+    executable = Path(sys.executable).with_name("dbt")
+    return DbtCliResource(
+        project_dir=project,
+        target=project.target,
+        dbt_executable=str(executable) if executable.exists() else "dbt",
+    )

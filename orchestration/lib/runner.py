@@ -1,0 +1,169 @@
+"""Run the nightly job without the UI: one writer at a time, alerts after every run.
+
+`ledger run`, `ledger backfill` and `ledger demo` call `run_pipeline`; the Dagster daemon runs
+the same job from the schedule and sensors (`orchestration/defs/automation`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from inference_ledger.settings import Settings, export_environment
+from orchestration.lib.run_modes import BACKFILL, MODE_TAG, NIGHTLY
+
+RUN_LOCK_NAME = ".run.lock"
+DAGSTER_YAML = """\
+# Written by Inference Ledger. One writer to the DuckDB warehouse at a time: every step that
+# writes it runs in the `duckdb_warehouse` pool, limited to one slot.
+concurrency:
+  pools:
+    default_limit: 1
+telemetry:
+  enabled: false
+"""
+
+
+class WarehouseBusy(RuntimeError):
+    """Another run holds the warehouse and did not finish within the wait."""
+
+
+@dataclass
+class RunOutcome:
+    run_id: str
+    success: bool
+    partitions: str
+    failed_steps: list[str] = field(default_factory=list)
+    blocked_checks: list[str] = field(default_factory=list)
+    materialized: int = 0
+    alerts_sent: int = 0
+    alert_delivery: str = "none"
+
+
+def _holder(lock_path: Path) -> str:
+    try:
+        return lock_path.read_text(encoding="utf-8").strip() or "another run"
+    except OSError:
+        return "another run"
+
+
+@contextmanager
+def warehouse_run_lock(
+    home: Path, wait_seconds: float, say: Callable[[str], None] = print
+) -> Iterator[None]:
+    """Hold the ledger's run lock; wait up to `wait_seconds` for a running job to finish."""
+    home.mkdir(parents=True, exist_ok=True)
+    lock_path = home / RUN_LOCK_NAME
+    handle = lock_path.open("a+", encoding="utf-8")
+    try:
+        deadline = time.monotonic() + wait_seconds
+        announced = False
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                holder = _holder(lock_path)
+                if time.monotonic() >= deadline:
+                    raise WarehouseBusy(
+                        f"the warehouse in {home} is busy ({holder}); this run did not start. "
+                        "Try again when it finishes, or pass --wait SECONDS to queue behind it."
+                    ) from None
+                if not announced:
+                    say(f"waiting for {holder} to finish (up to {wait_seconds:.0f} s)...")
+                    announced = True
+                time.sleep(0.5)
+        handle.seek(0)
+        handle.truncate()
+        started = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        handle.write(f"run by pid {os.getpid()} since {started}")
+        handle.flush()
+        yield
+    finally:
+        handle.close()
+
+
+def dagster_home(settings: Settings) -> Path:
+    """The Dagster instance directory of this ledger (run history, concurrency pools)."""
+    home = Path(os.environ.get("DAGSTER_HOME") or settings.home / "dagster")
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(DAGSTER_YAML, encoding="utf-8")
+    return home
+
+
+def run_pipeline(
+    settings: Settings,
+    *,
+    partition: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    wait_seconds: float = 0.0,
+    say: Callable[[str], None] = print,
+) -> RunOutcome:
+    """Run the nightly job for one partition (default yesterday) or a backfill `start..end`."""
+    import dagster as dg
+
+    export_environment(settings)
+    instance_dir = dagster_home(settings)
+    from orchestration.definitions import defs
+
+    job = defs.resolve_job_def("nightly")
+    if start or end:
+        if not (start and end):
+            raise ValueError("a backfill needs both --start and --end")
+        tags = {
+            MODE_TAG: BACKFILL,
+            "dagster/asset_partition_range_start": start,
+            "dagster/asset_partition_range_end": end,
+        }
+        partition_key, label = None, f"{start}..{end}"
+    else:
+        yesterday = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
+        partition_key = partition or yesterday.isoformat()
+        tags, label = {MODE_TAG: NIGHTLY}, partition_key
+
+    with warehouse_run_lock(settings.home, wait_seconds, say):
+        instance = dg.DagsterInstance.from_config(str(instance_dir))
+        say(f"running the nightly job for {label} (Dagster instance: {instance_dir})")
+        result = job.execute_in_process(
+            instance=instance, partition_key=partition_key, tags=tags, raise_on_error=False
+        )
+        outcome = _summarise(result, label)
+        outcome.alerts_sent, outcome.alert_delivery = _send_alerts(settings, say)
+    return outcome
+
+
+def _summarise(result, label: str) -> RunOutcome:
+    import dagster as dg
+
+    outcome = RunOutcome(run_id=result.run_id, success=result.success, partitions=label)
+    for event in result.all_events:
+        if event.event_type == dg.DagsterEventType.STEP_FAILURE:
+            outcome.failed_steps.append(event.step_key or "?")
+        elif event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION:
+            outcome.materialized += 1
+        elif event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
+            evaluation = event.event_specific_data
+            if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:
+                key = evaluation.asset_check_key
+                outcome.blocked_checks.append(f"{key.asset_key.to_user_string()}:{key.name}")
+    return outcome
+
+
+def _send_alerts(settings: Settings, say: Callable[[str], None]) -> tuple[int, str]:
+    from inference_ledger.alerts import run_alerts
+
+    if not settings.warehouse_path.exists():
+        return 0, "none"
+    alert_run = run_alerts(settings.warehouse_path)
+    if alert_run.new_alerts:
+        say(f"alerts: {len(alert_run.new_alerts)} new ({alert_run.delivery})")
+    return len(alert_run.new_alerts), alert_run.delivery
