@@ -48,3 +48,27 @@
     {%- endif %}
     {%- endif -%}
 {%- endmacro %}
+
+{#- Outputs with any record (event, transition, envelope, tool call, approval) in the
+    window: an incremental run recomputes exactly these outputs, from all their records. -#}
+{% macro touched_outputs(date_column) -%}
+    select output_id from {{ ref('int_inference_events_enriched') }}
+    where output_id is not null and {{ in_window('event_date', date_column) }}
+    union
+    select output_id from {{ ref('stg_raw__output_transitions') }}
+    where {{ in_window('event_date', date_column) }}
+    union
+    select output_id from {{ ref('stg_raw__decision_envelopes') }}
+    where output_id is not null and {{ in_window('event_date', date_column) }}
+    union
+    select output_id from {{ ref('int_tool_calls_linked') }}
+    where output_id is not null and {{ in_window('event_date', date_column) }}
+    union
+    select output_id from {{ ref('int_approvals_linked') }}
+    where output_id is not null and {{ in_window('event_date', date_column) }}
+{%- endmacro %}
+
+{#- `and output_id in touched` on incremental runs; nothing on a full build. -#}
+{% macro only_touched(column='output_id') -%}
+    {%- if is_incremental() %} and {{ column }} in (select output_id from touched){% endif -%}
+{%- endmacro %}

@@ -2,17 +2,35 @@
 -- output's decision envelope when present there, else from its attribute event (latest
 -- inference event at or before commit).
 
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='output_id',
+        on_schema_change='append_new_columns'
+    )
+}}
 {%- set require_envelopes = var('require_envelopes') %}
 
-with outputs as (
+with
+{% if is_incremental() %}
+-- Outputs recomputed upstream in this run (their last activity is in the window).
+touched as (
+    select output_id from {{ ref('int_outputs_resolved') }}
+    where last_activity_date >= {{ window_start('first_event_date') }}
+),
+{% endif %}
+
+outputs as (
     select * from {{ ref('int_outputs_resolved') }}
+    where 1 = 1 {{ only_touched() }}
 ),
 
 events as (
     select event_id, trace_id, model_version, prompt_version, context_hash, user_action,
            guardrails_version, policy_version
     from {{ ref('int_inference_events_enriched') }}
-    where output_id is not null
+    where output_id is not null {{ only_touched() }}
 ),
 
 envelopes as (
@@ -22,7 +40,7 @@ envelopes as (
             *,
             row_number() over (partition by output_id order by event_ts desc, envelope_id desc) as rn
         from {{ ref('stg_raw__decision_envelopes') }}
-        where output_id is not null
+        where output_id is not null {{ only_touched() }}
     ) as ranked
     where rn = 1
 ),
@@ -33,6 +51,7 @@ transition_facts as (
         max(prior_output_id) as prior_output_id,
         max(content_hash) as content_hash
     from {{ ref('stg_raw__output_transitions') }}
+    where 1 = 1 {{ only_touched() }}
     group by output_id
 ),
 
@@ -42,14 +61,14 @@ tools as (
         count(*) as tool_calls,
         {{ count_if('not has_hashes') }} as tool_calls_missing_hashes
     from {{ ref('int_tool_calls_linked') }}
-    where output_id is not null
+    where output_id is not null {{ only_touched() }}
     group by output_id
 ),
 
 approvals as (
     select output_id, {{ count_if('is_attributed') }} as attributed_approvals
     from {{ ref('int_approvals_linked') }}
-    where output_id is not null
+    where output_id is not null {{ only_touched() }}
     group by output_id
 ),
 

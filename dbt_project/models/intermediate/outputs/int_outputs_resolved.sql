@@ -1,17 +1,34 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='output_id',
+        on_schema_change='append_new_columns'
+    )
+}}
 -- One row per output seen anywhere (inference events, state transitions, decision
 -- envelopes): final state, whether and when it was committed, and its descriptive
 -- attributes from its latest inference event at or before commit.
 
-with events as (
-    select * from {{ ref('int_inference_events_enriched') }} where output_id is not null
+-- Incremental runs recompute the outputs touched in the window, from all their records.
+with
+{% if is_incremental() %}
+touched as ({{ touched_outputs('last_activity_date') }}),
+{% endif %}
+
+events as (
+    select * from {{ ref('int_inference_events_enriched') }}
+    where output_id is not null {{ only_touched() }}
 ),
 
 transitions as (
     select * from {{ ref('stg_raw__output_transitions') }}
+    where 1 = 1 {{ only_touched() }}
 ),
 
 envelopes as (
-    select * from {{ ref('stg_raw__decision_envelopes') }} where output_id is not null
+    select * from {{ ref('stg_raw__decision_envelopes') }}
+    where output_id is not null {{ only_touched() }}
 ),
 
 -- Every observed state, transitions first when two sources share a timestamp.
@@ -64,7 +81,7 @@ linked_activity as (
         select output_id, event_date from {{ ref('int_tool_calls_linked') }}
         union all select output_id, event_date from {{ ref('int_approvals_linked') }}
     ) as linked
-    where output_id is not null
+    where output_id is not null {{ only_touched() }}
     group by output_id
 ),
 
@@ -124,7 +141,7 @@ latest_envelope as (
 approvals as (
     select output_id, max(case when action = 'escalate' then 1 else 0 end) as any_escalate_action
     from {{ ref('int_approvals_linked') }}
-    where output_id is not null
+    where output_id is not null {{ only_touched() }}
     group by output_id
 )
 
