@@ -69,6 +69,10 @@ def export_parquet(con: duckdb.DuckDBPyConnection, raw_dir: Path, run_id: str) -
     see either the old or the new partition, never a partial one.
     """
     written = 0
+    if raw_dir.is_dir():
+        # Leftovers of an export that was killed mid-write; their partitions are still dirty.
+        for leftover in raw_dir.glob("*/**/.*.tmp"):
+            leftover.unlink(missing_ok=True)
     dirty = con.execute(
         "SELECT DISTINCT table_name, event_date FROM ingest_state.dirty_partitions "
         "WHERE event_date IS NOT NULL ORDER BY 1, 2"
