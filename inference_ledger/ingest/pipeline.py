@@ -513,11 +513,20 @@ class _Run:
         result.records_read = load_source(self.con, file)
         if file.kind in ("events", "otlp"):
             loaded, quarantined = self.load_events(file)
+            days = [
+                r[0]
+                for r in self.con.execute(
+                    "SELECT DISTINCT CAST(event_ts AS DATE) FROM _load ORDER BY 1"
+                ).fetchall()
+            ]
+            # Literal dates let DuckDB skip row groups of other days in a large table.
+            day_list = ", ".join(f"DATE '{d.isoformat()}'" for d in days) or "NULL"
             result.cost_usd = float(
                 self.scalar(
-                    """SELECT coalesce(sum(coalesce(inference_cost_usd, 0)
-                         + coalesce(orchestration_cost_usd, 0) + coalesce(tool_cost_usd, 0)), 0)
-                       FROM raw.inference_events WHERE source_file = ? AND ingest_run_id = ?""",
+                    f"""SELECT coalesce(sum(coalesce(inference_cost_usd, 0)
+                          + coalesce(orchestration_cost_usd, 0) + coalesce(tool_cost_usd, 0)), 0)
+                        FROM raw.inference_events WHERE event_date IN ({day_list})
+                          AND source_file = ? AND ingest_run_id = ?""",
                     [file.relpath, self.run_id],
                 )
             )
