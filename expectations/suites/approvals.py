@@ -27,7 +27,9 @@ def build(cfg: QualityConfig) -> list[gxe.Expectation]:
         gxe.ExpectColumnValuesToBeInSet(
             column="action",
             value_set=APPROVAL_ACTIONS,
-            meta=meta("action_canonical", ERROR, "action must be approve|reject|escalate|override"),
+            meta=meta(
+                "action_canonical", ERROR, "action must be approve, reject, escalate or override"
+            ),
         ),
         gxe.ExpectColumnValuesToBeBetween(
             column="event_ts",

@@ -64,7 +64,7 @@ def build(cfg: QualityConfig) -> list[gxe.Expectation]:
         gxe.ExpectColumnValuesToBeInSet(
             column="state",
             value_set=STATES,
-            meta=meta("state_canonical", ERROR, "state must be draft|committed|rejected"),
+            meta=meta("state_canonical", ERROR, "state must be draft, committed or rejected"),
         ),
         gxe.ExpectColumnValuesToNotBeNull(
             column="trigger_type",
@@ -84,12 +84,14 @@ def build(cfg: QualityConfig) -> list[gxe.Expectation]:
         gxe.ExpectColumnValuesToBeInSet(
             column="status",
             value_set=STATUSES,
-            meta=meta("status_canonical", ERROR, "status must be success|failed|timeout"),
+            meta=meta("status_canonical", ERROR, "status must be success, failed or timeout"),
         ),
         gxe.ExpectColumnValuesToBeInSet(
             column="cost_source",
             value_set=COST_SOURCES,
-            meta=meta("cost_source_canonical", ERROR, "cost source must be logged|priced|unpriced"),
+            meta=meta(
+                "cost_source_canonical", ERROR, "cost source must be logged, priced or unpriced"
+            ),
         ),
         gxe.ExpectColumnValuesToNotBeInSet(
             column="cost_source",
@@ -100,7 +102,7 @@ def build(cfg: QualityConfig) -> list[gxe.Expectation]:
         gxe.ExpectColumnValuesToBeInSet(
             column="deployment",
             value_set=DEPLOYMENTS,
-            meta=meta("deployment_canonical", ERROR, "deployment must be api|owned"),
+            meta=meta("deployment_canonical", ERROR, "deployment must be api or owned"),
         ),
     ]
     suite += [

@@ -33,7 +33,7 @@ def build(cfg: QualityConfig) -> list[gxe.Expectation]:
         gxe.ExpectColumnValuesToBeInSet(
             column="state",
             value_set=STATES,
-            meta=meta("state_canonical", ERROR, "state must be draft|committed|rejected"),
+            meta=meta("state_canonical", ERROR, "state must be draft, committed or rejected"),
         ),
         gxe.ExpectColumnValuesToBeInSet(
             column="trigger_type",

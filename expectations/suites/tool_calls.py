@@ -37,7 +37,7 @@ def build(cfg: QualityConfig) -> list[gxe.Expectation]:
         gxe.ExpectColumnValuesToBeInSet(
             column="status",
             value_set=STATUSES,
-            meta=meta("status_canonical", ERROR, "status must be success|failed|timeout"),
+            meta=meta("status_canonical", ERROR, "status must be success, failed or timeout"),
         ),
         gxe.ExpectColumnValuesToBeBetween(
             column="event_ts",

@@ -176,3 +176,11 @@ def test_raw_tables_without_rows_on_the_day_pass(warehouse, run):
     results = validate_warehouse(warehouse, run, suites, DAY)
     assert [r.rows for r in results] == [0, 0, 0]
     assert all(r.success for r in results)
+
+
+def test_the_quality_doc_lists_every_check_with_its_severity():
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "quality.md").read_text(encoding="utf-8")
+    for spec in ALL_SUITES:
+        assert f"### `{spec.name}`" in doc
+        for check, severity, _ in spec.checks():
+            assert f"| `{check}` | {severity} |" in doc, (spec.name, check)
