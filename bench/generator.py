@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import resource
 import shutil
 import sys
@@ -21,6 +22,11 @@ def _peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench generator", description=__doc__)
     parser.add_argument("--events", type=int, default=1_000_000, help="total events")
@@ -31,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     per_day = max(1, math.ceil(args.events / args.days))
     workdir = args.keep or Path(tempfile.mkdtemp(prefix="ledger-bench-"))
+    cpu_before = _cpu_seconds()
     try:
         result = generate(
             GenerationOptions(
@@ -46,12 +53,19 @@ def main(argv: list[str] | None = None) -> int:
         if args.keep is None:
             shutil.rmtree(workdir, ignore_errors=True)
     rate = result.inference_events / result.seconds
+    cpu = _cpu_seconds() - cpu_before
     print(
         f"generator format={args.format} events={result.inference_events} days={args.days} "
-        f"seconds={result.seconds:.1f} events_per_s={rate:,.0f} "
+        f"seconds={result.seconds:.1f} cpu_seconds={cpu:.1f} events_per_s={rate:,.0f} "
         f"peak_rss_mib={_peak_rss_mib():.0f} output_mib={size / 2**20:.0f}"
     )
-    print(f"projected 10M events: {10_000_000 / rate:.0f} s", file=sys.stderr)
+    # Wall time suffers when other work shares the cores; CPU time shows the generator's cost.
+    print(
+        f"projected 10M events: {10_000_000 / rate:.0f} s wall, "
+        f"{10_000_000 / result.inference_events * cpu:.0f} s cpu; load average "
+        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores",
+        file=sys.stderr,
+    )
     return 0
 
 

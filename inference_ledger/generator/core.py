@@ -8,6 +8,7 @@ import json
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +20,14 @@ from inference_ledger.generator import catalog, shapes, writers
 from inference_ledger.generator.arrivals import ArrivalTrace
 from inference_ledger.generator.corrupt import corrupt_file
 from inference_ledger.generator.scenarios import SCENARIOS, knobs_for
-from inference_ledger.generator.simulate import DAY_MS, EPOCH, build_population, simulate_day
+from inference_ledger.generator.simulate import (
+    DAY_MS,
+    EPOCH,
+    DayData,
+    Population,
+    build_population,
+    simulate_day,
+)
 from inference_ledger.generator.truth import GroundTruth
 
 FORMATS = ("jsonl", "jsonl.gz", "parquet", "csv", "otlp", "mixed")
@@ -114,14 +122,15 @@ class _Writer:
         self.seed = seed
         self.con = duckdb.connect()
         self.con.execute("SET preserve_insertion_order = true")
+        self.con.execute("SET enable_progress_bar = false")
         self.files: list[Path] = []
         self.file_fmt = fmt if fmt in writers.FILE_FORMATS else "jsonl"
         self.ext = self.file_fmt
 
-    def _frame(self, frame, columns, order, rel: str, fmt: str | None = None) -> Path:
+    def _frame(self, frame, columns, sort_by, rel: str, fmt: str | None = None) -> Path:
         fmt = fmt or self.file_fmt
         path = self.out / rel
-        writers.write_frame(self.con, frame, columns, order, path, fmt)
+        writers.write_frame(self.con, frame, columns, sort_by, path, fmt)
         self.files.append(path)
         return path
 
@@ -138,7 +147,7 @@ class _Writer:
         if self.fmt != "mixed":
             cols = writers.event_columns(self.seed, self.file_fmt)
             return (
-                self._frame(events, cols, "seq", f"events/{day}.{self.ext}"),
+                self._frame(events, cols, None, f"events/{day}.{self.ext}"),
                 "event_ts",
                 "inference_cost_usd",
             )
@@ -155,7 +164,7 @@ class _Writer:
             quick = self._frame(
                 parts[0],
                 shapes.quickstart_columns(self.seed),
-                "seq",
+                None,
                 f"events/{day}.quickstart.jsonl",
                 "jsonl",
             )
@@ -163,7 +172,7 @@ class _Writer:
             self._frame(
                 parts[1],
                 shapes.aliased_envelope_columns(self.seed),
-                "seq",
+                None,
                 f"events/{day}.envelope.jsonl",
                 "jsonl",
             )
@@ -178,7 +187,7 @@ class _Writer:
             self._frame(
                 parts[3],
                 writers.event_columns(self.seed, "csv"),
-                "seq",
+                None,
                 f"events/{day}.csv",
                 "csv",
             )
@@ -190,7 +199,9 @@ class _Writer:
         cols = writers.transition_columns(self.seed, self.file_fmt)
         if self.fmt == "mixed":
             cols = {**cols, "state": shapes.MIXED_TRANSITION_STATE}
-        self._frame(frame, cols, "ts, out_day, out_idx, kind", f"transitions/{day}.{self.ext}")
+        self._frame(
+            frame, cols, ["ts", "out_day", "out_idx", "kind"], f"transitions/{day}.{self.ext}"
+        )
 
     def tools_and_approvals(
         self, events: pd.DataFrame, tools: pd.DataFrame, approvals: pd.DataFrame, day: str
@@ -206,14 +217,14 @@ class _Writer:
             self._frame(
                 tools,
                 writers.tool_call_columns(self.file_fmt),
-                "tc_idx",
+                None,
                 f"tool_calls/{day}.{self.ext}",
             )
         if len(approvals):
             self._frame(
                 approvals,
                 writers.approval_columns(self.file_fmt),
-                "ts, out_day, out_idx",
+                ["ts", "out_day", "out_idx"],
                 f"approvals/{day}.{self.ext}",
             )
 
@@ -225,7 +236,7 @@ class _Writer:
             "revenue_usd": "revenue_usd",
             "plan": "plan",
         }
-        self._frame(frame, cols, "tenant_id", f"revenue/{month}.{self.ext}")
+        self._frame(frame, cols, None, f"revenue/{month}.{self.ext}")
 
 
 def _revenue_frames(options: GenerationOptions, population) -> dict[str, pd.DataFrame]:
@@ -292,56 +303,28 @@ def generate(
     with gaps_path.open("w", newline="", encoding="utf-8") as gaps_handle:
         gaps = csv.writer(gaps_handle, lineterminator="\n")
         gaps.writerow(["output_id", "missing"])
-        for index in range(options.days):
-            date = options.start + dt.timedelta(days=index)
-            label = date.isoformat()
-            data = simulate_day(
-                seed=options.seed,
-                day_index=index,
-                date=date,
-                events_per_day=options.events_per_day,
-                knobs=knobs_for(options.scenario, index, options.days),
-                population=population,
-                arrivals=arrivals,
-                unknown_trigger_rate=options.corrupt_rate / 4,
-            )
-            creators = data.events.loc[data.events["kind"] == 0, list(_APPROVAL_CONTEXT)]
-            approvals = data.approvals.merge(creators, on="out_idx", how="left")
-            for key, part in _by_day(data.transitions, start_days).items():
-                pending_transitions[key].append(part)
-            for key, part in _by_day(approvals, start_days).items():
-                pending_approvals[key].append(part)
-            today_transitions = _concat(pending_transitions.pop(index, []))
-            today_approvals = _concat(pending_approvals.pop(index, []))
-
-            target, ts_field, cost_field = writer.events(data.events, label)
-            writer.transitions(today_transitions, label)
-            writer.tools_and_approvals(data.events, data.tool_calls, today_approvals, label)
-
-            truth.add_events(date, data.events)
-            truth.add_outputs(date, data.outputs)
-            truth.add_transitions(date, today_transitions)
-            truth.add_tool_calls(len(data.tool_calls))
-            truth.add_approvals(len(today_approvals))
-            incomplete = data.outputs[~data.outputs["t1"]]
-            gaps.writerows(
-                (f"out-{index:04d}-{idx:06d}", missing)
-                for idx, missing in zip(incomplete["out_idx"], incomplete["missing"], strict=True)
-            )
-            if options.corrupt_rate > 0 and target is not None:
-                crng = np.random.default_rng([options.seed, index, 29])
-                corruption += corrupt_file(
-                    target,
-                    target.relative_to(out).as_posix(),
-                    crng,
-                    options.corrupt_rate,
-                    ts_field=ts_field,
-                    cost_field=cost_field,
+        # Simulating the next day (numpy) overlaps writing this one (DuckDB releases the GIL).
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            upcoming = pool.submit(_simulate, options, 0, population, arrivals)
+            for index in range(options.days):
+                data = upcoming.result()
+                if index + 1 < options.days:
+                    upcoming = pool.submit(_simulate, options, index + 1, population, arrivals)
+                _write_day(
+                    options,
+                    index,
+                    data,
+                    writer,
+                    truth,
+                    gaps,
+                    corruption,
+                    pending_transitions,
+                    pending_approvals,
+                    start_days,
                 )
-            if progress is not None:
-                progress(index)
+                if progress is not None:
+                    progress(index)
     writer.con.close()
-
     weeks = truth.per_week()
     duplicates = sum(1 for c in corruption if c["reason"] == "duplicate")
     totals = truth.totals_dict()
@@ -377,6 +360,74 @@ def generate(
         duplicates_injected=duplicates,
         seconds=time.perf_counter() - started,
     )
+
+
+def _simulate(
+    options: GenerationOptions,
+    index: int,
+    population: Population,
+    arrivals: ArrivalTrace | None,
+) -> DayData:
+    return simulate_day(
+        seed=options.seed,
+        day_index=index,
+        date=options.start + dt.timedelta(days=index),
+        events_per_day=options.events_per_day,
+        knobs=knobs_for(options.scenario, index, options.days),
+        population=population,
+        arrivals=arrivals,
+        unknown_trigger_rate=options.corrupt_rate / 4,
+    )
+
+
+def _write_day(
+    options: GenerationOptions,
+    index: int,
+    data: DayData,
+    writer: _Writer,
+    truth: GroundTruth,
+    gaps,
+    corruption: list[dict[str, object]],
+    pending_transitions: dict[int, list[pd.DataFrame]],
+    pending_approvals: dict[int, list[pd.DataFrame]],
+    start_days: int,
+) -> None:
+    """Write one day, including transitions and approvals of earlier days that fall on it."""
+    date = data.date
+    label = date.isoformat()
+    creators = data.events.loc[data.events["kind"] == 0, list(_APPROVAL_CONTEXT)]
+    approvals = data.approvals.merge(creators, on="out_idx", how="left")
+    for key, part in _by_day(data.transitions, start_days).items():
+        pending_transitions[key].append(part)
+    for key, part in _by_day(approvals, start_days).items():
+        pending_approvals[key].append(part)
+    today_transitions = _concat(pending_transitions.pop(index, []))
+    today_approvals = _concat(pending_approvals.pop(index, []))
+
+    target, ts_field, cost_field = writer.events(data.events, label)
+    writer.transitions(today_transitions, label)
+    writer.tools_and_approvals(data.events, data.tool_calls, today_approvals, label)
+
+    truth.add_events(date, data.events)
+    truth.add_outputs(date, data.outputs)
+    truth.add_transitions(date, today_transitions)
+    truth.add_tool_calls(len(data.tool_calls))
+    truth.add_approvals(len(today_approvals))
+    incomplete = data.outputs[~data.outputs["t1"]]
+    gaps.writerows(
+        (f"out-{index:04d}-{idx:06d}", missing)
+        for idx, missing in zip(incomplete["out_idx"], incomplete["missing"], strict=True)
+    )
+    if options.corrupt_rate > 0 and target is not None:
+        crng = np.random.default_rng([options.seed, index, 29])
+        corruption += corrupt_file(
+            target,
+            target.relative_to(writer.out).as_posix(),
+            crng,
+            options.corrupt_rate,
+            ts_field=ts_field,
+            cost_field=cost_field,
+        )
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:

@@ -6,7 +6,13 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from inference_ledger.generator.writers import ISO, _out_id, event_columns, select_sql
+from inference_ledger.generator.writers import (
+    ISO,
+    _out_id,
+    event_columns,
+    hex_hash,
+    select_sql,
+)
 
 OTLP_SPANS_PER_REQUEST = 500
 
@@ -156,8 +162,8 @@ MIXED_TRANSITION_STATE = (
 
 def _provenance_struct(seed: int, prefix: str, day: str) -> tuple[str, str]:
     context = (
-        f"CASE WHEN {prefix}context_ok THEN 'sha256:' || sha256(format('ctx-{{}}-{{}}-{{}}', "
-        f"{int(seed)}, {day}, {prefix}out_idx)) END"
+        f"CASE WHEN {prefix}context_ok THEN 'sha256:' || "
+        f"{hex_hash('ctx', seed, day, prefix + 'out_idx')} END"
     )
     inputs = (
         f"struct_pack(user_action := {prefix}user_action::VARCHAR, context_hash := {context},"
@@ -186,7 +192,7 @@ def envelope_documents(
     docs: list[tuple[int, str, str]] = []
 
     def content(d: str, o: str) -> str:
-        return f"sha256(format('content-{{}}-{{}}-{{}}', {int(seed)}, {d}, {o}))"
+        return hex_hash("content", seed, d, o)
 
     if len(tool_calls):
         con.register("env_events", events[events["kind"] == 0])
