@@ -72,3 +72,9 @@
 {% macro only_touched(column='output_id') -%}
     {%- if is_incremental() %} and {{ column }} in (select output_id from touched){% endif -%}
 {%- endmacro %}
+
+{#- ISO weeks a weekly rollup must rebuild: the weeks of affected_days(). -#}
+{% macro affected_weeks() -%}
+    select distinct {{ week_start('date_day') }} as week_start
+    from ({{ affected_days('week_start') }}) as affected_days
+{%- endmacro %}

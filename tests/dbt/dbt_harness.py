@@ -16,9 +16,9 @@ from inference_ledger.generator import GenerationOptions, generate
 from inference_ledger.ingest import ingest_landing
 from inference_ledger.settings import load_settings
 
-# Small but long enough for monthly rollups and the 10x fit: 42 days = 6 ISO weeks.
-SCENARIO_DAYS = 42
-SCENARIO_EVENTS_PER_DAY = 160
+# Small but long enough for a month boundary and the 10x fit: 35 days = 5 ISO weeks.
+SCENARIO_DAYS = 35
+SCENARIO_EVENTS_PER_DAY = 120
 
 
 @dataclass

@@ -1,9 +1,25 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='week_start',
+        on_schema_change='append_new_columns'
+    )
+}}
+-- depends_on: {{ ref('int_outputs_resolved') }}
 -- Grain: ISO week (Monday) x canonical trigger_type; every canonical trigger appears every
--- week (zero when absent) so shares and bands can be read without gaps.
+-- week (zero when absent) so shares and bands can be read without gaps. Incremental runs
+-- rebuild the weeks of the reprocessed days.
 
-with events as (
+with
+{% if is_incremental() %}
+affected as ({{ affected_weeks() }}),
+{% endif %}
+
+events as (
     select week_start, trigger_type, total_cost_usd
     from {{ ref('int_inference_events_enriched') }}
+    {% if is_incremental() %}where week_start in (select week_start from affected){% endif %}
 ),
 
 weeks as (

@@ -1,12 +1,35 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='week_start',
+        on_schema_change='append_new_columns'
+    )
+}}
 -- Grain: ISO week (Monday). Control-surface measures of the whole week; ratios are
--- computed from the week's summed components, never averaged.
+-- computed from the week's summed components, never averaged. Incremental runs rebuild
+-- the weeks of the reprocessed days (reading the week before each for growth rates).
 
-with events as (
+with
+{% if is_incremental() %}
+affected as ({{ affected_weeks() }}),
+scope_weeks as (
+    select week_start from affected
+    union
+    select cast({{ dbt.dateadd('day', -7, 'week_start') }} as date) from affected
+),
+{% endif %}
+
+events as (
     select * from {{ ref('int_inference_events_enriched') }}
+    {% if is_incremental() %}where week_start in (select week_start from scope_weeks){% endif %}
 ),
 
 outputs as (
     select * from {{ ref('int_outputs_resolved') }}
+    {% if is_incremental() %}
+    where {{ week_start('commit_date') }} in (select week_start from scope_weeks)
+    {% endif %}
 ),
 
 event_weeks as (
@@ -107,3 +130,4 @@ select
     traffic_growth,
     (1 + cost_growth) / nullif(1 + traffic_growth, 0) as drift_index
 from growth
+{% if is_incremental() %}where week_start in (select week_start from affected){% endif %}
