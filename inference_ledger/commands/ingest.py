@@ -76,7 +76,10 @@ def _print_table(rows: list[list[str]], out) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.home is not None:
+        # --home means everything lives under it: derived paths set elsewhere do not apply.
         os.environ["LEDGER_HOME"] = str(args.home.expanduser().resolve())
+        for name in ("LEDGER_WAREHOUSE", "LEDGER_RAW_DIR", "LEDGER_LANDING_DIR"):
+            os.environ.pop(name, None)
     from inference_ledger.ingest import ingest_landing
     from inference_ledger.settings import SettingsError, load_settings
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,11 +13,14 @@ import duckdb
 
 
 def _ledger(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
+    # A derived path left in the environment (LEDGER_WAREHOUSE, ...) must not beat --home.
+    env = {**os.environ, "LEDGER_WAREHOUSE": str(home.parent / "elsewhere.duckdb")}
     return subprocess.run(
         [sys.executable, "-m", "inference_ledger.cli", "ingest", *args, "--home", str(home)],
         capture_output=True,
         text=True,
         timeout=120,
+        env=env,
     )
 
 
@@ -43,6 +47,7 @@ def test_cli_summarizes_and_retries_unreadable_files(tmp_path: Path) -> None:
     second = _ledger("--landing", str(landing), home=home)
     assert second.returncode == 0, second.stderr
     assert "1 file(s) processed, 1 unchanged" in second.stdout
+    assert not (tmp_path / "elsewhere.duckdb").exists()
     con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
     try:
         assert con.execute("SELECT event_id FROM raw.inference_events ORDER BY 1").fetchall() == [

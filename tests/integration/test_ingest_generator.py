@@ -126,7 +126,8 @@ def test_killed_run_then_rerun_equals_one_clean_run(
         )
     )
     killed_home = tmp_path / "killed"
-    env = {**os.environ, "LEDGER_HOME": str(killed_home)}
+    env = {k: v for k, v in os.environ.items() if k not in ("LEDGER_WAREHOUSE", "LEDGER_RAW_DIR")}
+    env["LEDGER_HOME"] = str(killed_home)
     process = subprocess.Popen(
         [sys.executable, "-m", "inference_ledger.cli", "ingest", "--landing", str(landing)],
         env=env,
