@@ -98,6 +98,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--tenants", type=_positive, default=20, help="tenants (default 20)")
     parser.add_argument("--users", type=_positive, default=500, help="users (default 500)")
+    parser.add_argument(
+        "--observe-days",
+        type=_positive,
+        metavar="N",
+        help="write only the first N days of the --days-long story (a workload as of day N)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(func=run)
 
@@ -115,6 +121,7 @@ def run(args: argparse.Namespace) -> int:
         arrivals=args.arrivals,
         tenants=args.tenants,
         users=args.users,
+        observe_days=args.observe_days,
     )
     try:
         options.validate()
@@ -128,7 +135,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.quiet:
         from tqdm import tqdm
 
-        bar = tqdm(total=args.days, unit="day", desc="generate", file=sys.stderr)
+        bar = tqdm(total=options.observed_days, unit="day", desc="generate", file=sys.stderr)
     try:
         result = generate(options, progress=(lambda _day: bar.update(1)) if bar else None)
     finally:

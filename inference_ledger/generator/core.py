@@ -74,6 +74,13 @@ class GenerationOptions:
     arrivals: Path | None = None
     tenants: int = 20
     users: int = 500
+    # Stop after this many days of a `days`-long story (the scenario timeline still spans
+    # `days`): a workload "as of" a day in the middle of the story. None = the whole story.
+    observe_days: int | None = None
+
+    @property
+    def observed_days(self) -> int:
+        return self.days if self.observe_days is None else self.observe_days
 
     def validate(self) -> None:
         if self.scenario not in SCENARIOS:
@@ -84,6 +91,8 @@ class GenerationOptions:
             raise ValueError("days and events per day must be at least 1")
         if self.tenants < 1 or self.users < 1:
             raise ValueError("tenants and users must be at least 1")
+        if self.observe_days is not None and not 1 <= self.observe_days <= self.days:
+            raise ValueError("observe days must be between 1 and days")
         if not 0.0 <= self.corrupt_rate <= 1.0:
             raise ValueError("corrupt rate must be between 0 and 1")
         if self.corrupt_rate > 0 and self.format not in CORRUPTIBLE_FORMATS:
@@ -240,7 +249,7 @@ class _Writer:
 
 
 def _revenue_frames(options: GenerationOptions, population) -> dict[str, pd.DataFrame]:
-    last = options.start + dt.timedelta(days=options.days - 1)
+    last = options.start + dt.timedelta(days=options.observed_days - 1)
     month = options.start.replace(day=1)
     frames = {}
     while month <= last:
@@ -306,9 +315,9 @@ def generate(
         # Simulating the next day (numpy) overlaps writing this one (DuckDB releases the GIL).
         with ThreadPoolExecutor(max_workers=1) as pool:
             upcoming = pool.submit(_simulate, options, 0, population, arrivals)
-            for index in range(options.days):
+            for index in range(options.observed_days):
                 data = upcoming.result()
-                if index + 1 < options.days:
+                if index + 1 < options.observed_days:
                     upcoming = pool.submit(_simulate, options, index + 1, population, arrivals)
                 _write_day(
                     options,
@@ -332,6 +341,7 @@ def generate(
         "scenario": options.scenario,
         "seed": options.seed,
         "days": options.days,
+        "observe_days": options.observed_days,
         "start_date": options.start.isoformat(),
         "format": options.format,
         "events_per_day": options.events_per_day,

@@ -351,3 +351,28 @@ def test_cli_writes_a_landing_dir_and_rejects_bad_options(
     with pytest.raises(SystemExit):
         main(["generate", "--help"])
     assert "undo-margin-killer" in capsys.readouterr().out
+
+
+def test_observe_days_writes_the_first_days_of_the_whole_story(tmp_path):
+    whole, prefix = tmp_path / "whole", tmp_path / "prefix"
+    generate(
+        GenerationOptions(
+            out=whole, scenario="undo-margin-killer", days=20, events_per_day=80, seed=4
+        )
+    )
+    generate(
+        GenerationOptions(
+            out=prefix,
+            scenario="undo-margin-killer",
+            days=20,
+            events_per_day=80,
+            seed=4,
+            observe_days=8,
+        )
+    )
+    truth = json.loads((prefix / "ground_truth.json").read_text())
+    assert (truth["days"], truth["observe_days"], len(truth["per_day"])) == (20, 8, 8)
+    prefix_events = sorted((prefix / "events").glob("*.jsonl"))
+    assert len(prefix_events) == 8
+    for path in prefix_events:
+        assert path.read_bytes() == (whole / "events" / path.name).read_bytes()
