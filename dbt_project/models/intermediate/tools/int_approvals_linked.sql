@@ -1,3 +1,11 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='event_date',
+        on_schema_change='append_new_columns'
+    )
+}}
 -- One row per approval, linked to its output directly or through its decision envelope.
 select
     a.approval_id,
@@ -11,3 +19,4 @@ select
 from {{ ref('stg_raw__approvals') }} as a
 left join {{ ref('stg_raw__decision_envelopes') }} as d
     on d.envelope_id = a.decision_envelope_id
+where {{ in_window('a.event_date', 'event_date') }}

@@ -1,3 +1,11 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='event_date',
+        on_schema_change='append_new_columns'
+    )
+}}
 -- One row per tool call, linked to its output directly or through its decision envelope.
 select
     t.tool_call_id,
@@ -20,3 +28,4 @@ select
 from {{ ref('stg_raw__tool_calls') }} as t
 left join {{ ref('stg_raw__decision_envelopes') }} as d
     on d.envelope_id = t.decision_envelope_id
+where {{ in_window('t.event_date', 'event_date') }}
