@@ -167,24 +167,37 @@ class _Run:
         self.con.execute("CREATE OR REPLACE TEMP TABLE _users AS SELECT * FROM _users_arrow")
         self.con.unregister("_users_arrow")
 
-    def insert(self, table: str, source: str, file: LandingFile, overrides: dict[str, str]) -> int:
-        """Insert `source` rows into `raw.table`, computing lineage and derived columns."""
+    def insert(
+        self,
+        table: str,
+        source: str,
+        file: LandingFile,
+        overrides: dict[str, str],
+        *,
+        from_clause: str | None = None,
+        alias: str = "s",
+        tail: str = "",
+    ) -> int:
+        """Insert `source` rows into `raw.table`, computing lineage and derived columns.
+
+        `overrides` gives SQL for columns that are not copied as they are; `from_clause`
+        (rows aliased `alias`) replaces the plain source when joins are needed.
+        """
         exprs = []
         for name, _type in record_table_columns(table):
             if name in overrides:
                 exprs.append(f"{overrides[name]} AS {q(name)}")
             elif name == "event_date":
-                exprs.append("CAST(s.event_ts AS DATE) AS event_date")
+                exprs.append(f"CAST({alias}.event_ts AS DATE) AS event_date")
             elif name == "source_file":
                 exprs.append(f"{lit(file.relpath)} AS source_file")
             elif name == "ingest_run_id":
                 exprs.append(f"{lit(self.run_id)} AS ingest_run_id")
             else:
-                exprs.append(f"s.{q(name)}")
-        from_clause = overrides.get("__from__", f"{source} s")
+                exprs.append(f"{alias}.{q(name)}")
         self.con.execute(
-            f"INSERT INTO raw.{q(table)} BY NAME SELECT {', '.join(exprs)} FROM {from_clause}"
-            + (f" {overrides['__tail__']}" if "__tail__" in overrides else "")
+            f"INSERT INTO raw.{q(table)} BY NAME SELECT {', '.join(exprs)} "
+            f"FROM {from_clause or f'{source} {alias}'} {tail}"
         )
         if table in PARTITIONED_TABLES:
             mark_dirty(self.con, table, f"SELECT CAST(event_ts AS DATE) FROM {source}")
@@ -302,22 +315,7 @@ class _Run:
             "_load",
             file,
             {
-                "__from__": (
-                    "(SELECT * REPLACE (coalesce(input_tokens, 0) AS input_tokens, "
-                    "coalesce(output_tokens, 0) AS output_tokens), "
-                    "input_tokens AS _input_tokens_logged, "
-                    "output_tokens AS _output_tokens_logged FROM _load) e "
-                    "LEFT JOIN _users u USING (user_id) "
-                    "LEFT JOIN raw.model_prices p ON p.model = e.model_version "
-                    "AND CAST(e.event_ts AS DATE) >= p.effective_from "
-                    "AND CAST(e.event_ts AS DATE) < p.effective_to"
-                ),
-                "__tail__": (
-                    "QUALIFY row_number() OVER (PARTITION BY e.record_key ORDER BY "
-                    "p.source = 'override' DESC NULLS LAST, p.effective_from DESC NULLS LAST) = 1"
-                ),
                 "event_id": "e.record_key",
-                "event_date": "CAST(e.event_ts AS DATE)",
                 "input_tokens": "e._input_tokens_logged",
                 "output_tokens": "e._output_tokens_logged",
                 "user_pseudo_id": "u.user_pseudo_id",
@@ -334,27 +332,26 @@ class _Run:
                     "(coalesce(e.is_retry, false) OR e.trigger_type = 'retry' "
                     "OR coalesce(e.retry_count, 0) > 0)"
                 ),
-                **{
-                    name: f"e.{q(name)}"
-                    for name, _ in record_table_columns("inference_events")
-                    if name
-                    not in (
-                        "event_id",
-                        "event_date",
-                        "input_tokens",
-                        "output_tokens",
-                        "user_pseudo_id",
-                        "inference_cost_usd_logged",
-                        "inference_cost_usd",
-                        "cost_source",
-                        "is_retry",
-                        "source_file",
-                        "ingest_run_id",
-                    )
-                },
-                "source_file": lit(file.relpath),
-                "ingest_run_id": lit(self.run_id),
             },
+            # Tokens are coalesced to 0 only for the price formula (one side may be missing);
+            # the stored token columns keep what was logged.
+            from_clause=(
+                "(SELECT * REPLACE (coalesce(input_tokens, 0) AS input_tokens, "
+                "coalesce(output_tokens, 0) AS output_tokens), "
+                "input_tokens AS _input_tokens_logged, "
+                "output_tokens AS _output_tokens_logged FROM _load) e "
+                "LEFT JOIN _users u USING (user_id) "
+                "LEFT JOIN raw.model_prices p ON p.model = e.model_version "
+                "AND CAST(e.event_ts AS DATE) >= p.effective_from "
+                "AND CAST(e.event_ts AS DATE) < p.effective_to"
+            ),
+            alias="e",
+            # Overlapping price rows must not duplicate an event: overrides win, then the
+            # latest period.
+            tail=(
+                "QUALIFY row_number() OVER (PARTITION BY e.record_key ORDER BY "
+                "p.source = 'override' DESC NULLS LAST, p.effective_from DESC NULLS LAST) = 1"
+            ),
         )
         return loaded, quarantined
 
@@ -438,11 +435,8 @@ class _Run:
             "decision_envelopes",
             "_load",
             file,
-            {
-                "__from__": "_load s LEFT JOIN _users u USING (user_id)",
-                "envelope_id": "s.record_key",
-                "user_pseudo_id": "u.user_pseudo_id",
-            },
+            {"envelope_id": "s.record_key", "user_pseudo_id": "u.user_pseudo_id"},
+            from_clause="_load s LEFT JOIN _users u USING (user_id)",
         )
         for child in ENVELOPE_CHILD_ARRAYS:
             spec_child = KIND_SPECS[child]
