@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 SYSTEM_STAMP := $(VENV)/.system-deps
 LEDGER_HOME ?= .ledger
 
-.PHONY: help setup demo test test-fast lint format bench soak clean
+.PHONY: help setup demo dev test lint format bench soak clean
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -27,6 +27,9 @@ setup: $(STAMP) $(SYSTEM_STAMP)  ## create .venv, install the package and the se
 
 demo: $(STAMP)  ## generate the undo-margin-killer scenario and run the whole pipeline
 	LEDGER_HOME=$(LEDGER_HOME) $(BIN)/ledger demo
+
+dev: $(STAMP)  ## the Dagster UI on http://127.0.0.1:3000 (whole asset graph, schedule, sensors)
+	LEDGER_HOME=$(LEDGER_HOME) $(BIN)/ledger ui
 
 lint: $(STAMP)  ## ruff
 	$(BIN)/ruff check .

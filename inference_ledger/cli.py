@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "backfill",
     "report",
     "demo",
+    "ui",
 )
 
 

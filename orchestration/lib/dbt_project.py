@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+import shutil
 import sys
 from functools import cache
 from pathlib import Path
@@ -43,15 +46,37 @@ def ledger_dbt_project() -> DbtProject:
         target_path=target_path,
     )
     if manifest_is_stale(project.manifest_path):
-        run_dbt(
-            DbtInvocation(
-                command="parse",
-                target=settings.dbt_target,
-                target_path=PROJECT_DIR / target_path,
-                log_path=PROJECT_DIR / "logs",
-            )
-        )
+        _parse(settings.dbt_target, PROJECT_DIR / target_path)
     return project
+
+
+def _parse(target: str, target_dir: Path) -> None:
+    """Parse into a private directory and move the manifest in atomically.
+
+    Several processes (a run, the UI, a second run waiting for the lock) may start at once;
+    one parses while the others wait, and nobody ever reads a half-written manifest.
+    """
+    target_dir.mkdir(parents=True, exist_ok=True)
+    with (target_dir / ".parse.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        manifest = target_dir / "manifest.json"
+        if not manifest_is_stale(manifest):
+            return
+        scratch = target_dir.with_name(f"{target_dir.name}.parse-{os.getpid()}")
+        try:
+            run_dbt(
+                DbtInvocation(
+                    command="parse",
+                    target=target,
+                    target_path=scratch,
+                    log_path=PROJECT_DIR / "logs",
+                )
+            )
+            for name in ("partial_parse.msgpack", "semantic_manifest.json", "manifest.json"):
+                if (scratch / name).exists():
+                    os.replace(scratch / name, target_dir / name)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
 
 
 def dbt_cli_resource() -> DbtCliResource:

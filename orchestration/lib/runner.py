@@ -113,9 +113,6 @@ def run_pipeline(
 
     export_environment(settings)
     instance_dir = dagster_home(settings)
-    from orchestration.definitions import defs
-
-    job = defs.resolve_job_def("nightly")
     if start or end:
         if not (start and end):
             raise ValueError("a backfill needs both --start and --end")
@@ -131,6 +128,10 @@ def run_pipeline(
         tags, label = {MODE_TAG: NIGHTLY}, partition_key
 
     with warehouse_run_lock(settings.home, wait_seconds, say):
+        # Loaded under the lock: loading may parse the dbt project.
+        from orchestration.definitions import defs
+
+        job = defs.resolve_job_def("nightly")
         instance = dg.DagsterInstance.from_config(str(instance_dir))
         say(f"running the nightly job for {label} (Dagster instance: {instance_dir})")
         result = job.execute_in_process(

@@ -20,6 +20,7 @@ from dagster_dbt import (
 )
 
 from inference_ledger.dbt_runner import window_vars
+from inference_ledger.settings import load_settings
 from orchestration.defs.automation.freshness import with_mart_freshness
 from orchestration.defs.ingest.assets import daily_partitions
 from orchestration.defs.resources import WAREHOUSE_POOL
@@ -72,4 +73,7 @@ def ledger_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     window = context.partition_time_window if context.has_partition_key_range else None
     args = dbt_build_args(run_mode(context.run.tags), window)
     context.log.info(f"dbt {' '.join(args)}")
-    yield from dbt.cli(args, context=context).stream()
+    # One target directory per ledger home: runs never overlap (one writer), and reusing it
+    # lets dbt parse partially instead of from scratch.
+    target_path = load_settings().home / "dbt" / "target"
+    yield from dbt.cli(args, context=context, target_path=target_path).stream()
