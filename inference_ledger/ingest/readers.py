@@ -26,6 +26,8 @@ from inference_ledger.ingest.otlp import flatten_otlp_document
 # A delimiter that cannot occur in UTF-8 text lines, so each line is exactly one column.
 _LINE_DELIMITER = "\x00\x01\x02\x03"
 SRC = "_src"
+# One record per line; a longer line fails its file loudly rather than being cut.
+MAX_LINE_BYTES = 64 << 20
 
 
 class UnreadableFile(RuntimeError):
@@ -56,7 +58,8 @@ def _load_json_lines(con: duckdb.DuckDBPyConnection, path: Path) -> None:
           SELECT row_number() OVER () AS source_line, line AS raw_text
           FROM read_csv(?, columns = {{'line': 'VARCHAR'}}, delim = ?, quote = '',
                         escape = '', header = false, auto_detect = false,
-                        parallel = false, new_line = '\\n', compression = 'auto')
+                        parallel = false, new_line = '\\n', compression = 'auto',
+                        max_line_size = {MAX_LINE_BYTES})
         ), cleaned AS (
           SELECT source_line,
                  CASE WHEN source_line = 1 THEN ltrim(raw_text, chr(65279))
