@@ -26,8 +26,9 @@ from inference_ledger.ingest.otlp import flatten_otlp_document
 # A delimiter that cannot occur in UTF-8 text lines, so each line is exactly one column.
 _LINE_DELIMITER = "\x00\x01\x02\x03"
 SRC = "_src"
-# One record per line; a longer line fails its file loudly rather than being cut.
-MAX_LINE_BYTES = 64 << 20
+# One record per line; a longer line fails its file loudly rather than being cut. (The
+# reader buffers a multiple of this per file, so it also bounds memory for gzip input.)
+MAX_LINE_BYTES = 8 << 20
 
 
 class UnreadableFile(RuntimeError):

@@ -36,7 +36,9 @@ def configure(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     con.execute(f"SET memory_limit = '{settings.duckdb_memory_limit}'")
     con.execute(f"SET threads = {int(settings.duckdb_threads)}")
     con.execute("SET TimeZone = 'UTC'")
-    con.execute(f"SET temp_directory = '{settings.home / 'tmp' / 'duckdb'}'")
+    spill = settings.home / "tmp" / "duckdb"
+    spill.mkdir(parents=True, exist_ok=True)
+    con.execute(f"SET temp_directory = '{spill}'")
     for macro in MACROS:
         con.execute(macro)
 
