@@ -12,19 +12,20 @@
 }}
 {%- set require_envelopes = var('require_envelopes') %}
 
-with
-{% if is_incremental() %}
--- Outputs recomputed upstream in this run (their last activity is in the window).
-touched as (
-    select output_id from {{ ref('int_outputs_resolved') }}
+with outputs as (
+    -- Incremental runs: the outputs recomputed upstream (last activity in the window).
+    select * from {{ ref('int_outputs_resolved') }}
+    {% if is_incremental() %}
     where last_activity_date >= {{ window_start('first_event_date') }}
+    {% endif %}
+),
+
+{% if is_incremental() %}
+touched as (
+    select output_id from outputs
 ),
 {% endif %}
 
-outputs as (
-    select * from {{ ref('int_outputs_resolved') }}
-    where 1 = 1 {{ only_touched() }}
-),
 
 events as (
     select event_id, trace_id, model_version, prompt_version, context_hash, user_action,
