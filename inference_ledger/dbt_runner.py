@@ -17,7 +17,7 @@ from typing import Any
 
 PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
 
-COMMANDS = frozenset({"build", "run", "test", "seed", "compile", "parse", "ls", "docs"})
+COMMANDS = frozenset({"build", "run", "test", "seed", "compile", "show", "parse", "ls", "docs"})
 
 
 class DbtRunError(RuntimeError):
