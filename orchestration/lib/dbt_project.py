@@ -12,7 +12,7 @@ from pathlib import Path
 from dagster_dbt import DbtCliResource, DbtProject
 
 from inference_ledger.dbt_runner import PROJECT_DIR, DbtInvocation, run_dbt
-from inference_ledger.settings import export_environment, load_settings
+from inference_ledger.settings import load_settings
 
 # Inputs whose change makes a parsed manifest stale.
 _PROJECT_INPUTS = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "tests")
@@ -37,7 +37,6 @@ def manifest_is_stale(manifest: Path, project_dir: Path = PROJECT_DIR) -> bool:
 def ledger_dbt_project() -> DbtProject:
     """The dbt project, parsed once per process with the same target that will run it."""
     settings = load_settings()
-    export_environment(settings)
     target_path = Path("target") / settings.dbt_target
     project = DbtProject(
         project_dir=PROJECT_DIR,

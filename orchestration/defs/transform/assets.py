@@ -20,7 +20,7 @@ from dagster_dbt import (
 )
 
 from inference_ledger.dbt_runner import window_vars
-from inference_ledger.settings import load_settings
+from inference_ledger.settings import export_environment, load_settings
 from orchestration.defs.automation.freshness import with_mart_freshness
 from orchestration.defs.ingest.assets import daily_partitions
 from orchestration.defs.resources import WAREHOUSE_POOL
@@ -75,5 +75,8 @@ def ledger_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     context.log.info(f"dbt {' '.join(args)}")
     # One target directory per ledger home: runs never overlap (one writer), and reusing it
     # lets dbt parse partially instead of from scratch.
-    target_path = load_settings().home / "dbt" / "target"
+    settings = load_settings()
+    # The dbt process reads the warehouse location and limits through `env_var`.
+    export_environment(settings)
+    target_path = settings.home / "dbt" / "target"
     yield from dbt.cli(args, context=context, target_path=target_path).stream()
