@@ -204,7 +204,7 @@ class QualityRun:
 
 def latest_partition(con: duckdb.DuckDBPyConnection, table: str) -> dt.date | None:
     """The newest `event_date` of a raw table: what an unpartitioned run validates."""
-    return con.execute(f"SELECT max(event_date) FROM {table}").fetchone()[0]
+    return con.execute(f"SELECT max(event_date) FROM {table}").fetchall()[0][0]
 
 
 def validate_warehouse(

@@ -3,9 +3,11 @@
 Only the day's rows and the columns below are read into pandas. Two values are derived
 in DuckDB before validation: placeholders in provenance fields become NULL, and
 `untagged_retry` marks a retry-looking repeat: an event of the same trace and output
-as an earlier one within `retry_window_seconds`, logged as an explicit (or unknown)
-call with no user action beyond `generate`, yet with no `is_retry`, no `retry` trigger
-and no `retry_count`. Undo, auto-save, edits and regenerations explain their repeats.
+(or, for events without an output, the same step) as an earlier one within
+`retry_window_seconds`, logged as an explicit (or unknown) call with no user action
+beyond `generate`, yet with no `is_retry`, no `retry` trigger and no `retry_count`.
+Undo, auto-save, edits and regenerations explain their repeats. Enum-like text columns
+are read as categoricals (`read_frame`) to keep a million-event day small in memory.
 """
 
 from __future__ import annotations
@@ -29,11 +31,21 @@ from expectations.core import (
     SuiteSpec,
     meta,
     present,
+    read_frame,
     utc_naive,
 )
 
 TABLE = "raw.inference_events"
 PROVENANCE = ("trace_id", "model_version", "prompt_version", "context_hash")
+CATEGORICAL = (
+    "state",
+    "trigger_type",
+    "status",
+    "cost_source",
+    "deployment",
+    "model_version",
+    "prompt_version",
+)
 NON_NEGATIVE = (
     "input_tokens",
     "output_tokens",
@@ -164,12 +176,15 @@ def load(
         WHERE event_date = ?
     ), ordered AS (
         SELECT *,
-            lag(event_ts) OVER (PARTITION BY trace_id, output_id ORDER BY event_ts) AS prev_ts
+            lag(event_ts) OVER (
+                PARTITION BY trace_id, coalesce('output:' || output_id, 'step:' || step_id)
+                ORDER BY event_ts
+            ) AS prev_ts
         FROM day
     )
     SELECT * EXCLUDE (prev_ts, user_action, step_id, is_retry),
         coalesce(
-            trace_id IS NOT NULL AND output_id IS NOT NULL
+            trace_id IS NOT NULL AND coalesce(output_id, step_id) IS NOT NULL
             AND prev_ts IS NOT NULL
             AND event_ts - prev_ts <= INTERVAL {window} SECOND
             AND trigger_type IN ('user_explicit', 'unknown')
@@ -180,7 +195,7 @@ def load(
         ) AS untagged_retry
     FROM ordered
     """
-    frame = con.execute(sql, [partition]).df()
+    frame = read_frame(con, sql, [partition], categorical=CATEGORICAL)
     return utc_naive(frame, "event_ts")
 
 

@@ -97,7 +97,13 @@ raw_checks, mart_checks = build_quality_checks(
 
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("LEDGER_HOME", str(tmp_path))
+    # Every path explicitly: an earlier import may have exported other LEDGER_* paths.
+    for name, value in {
+        "LEDGER_HOME": tmp_path,
+        "LEDGER_WAREHOUSE": tmp_path / "warehouse.duckdb",
+        "LEDGER_REPORT_DIR": tmp_path / "reports",
+    }.items():
+        monkeypatch.setenv(name, str(value))
     return tmp_path
 
 

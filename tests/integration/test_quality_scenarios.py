@@ -48,6 +48,17 @@ def _settings(home: Path) -> Settings:
     )
 
 
+def _env(home: Path) -> dict[str, str]:
+    return {
+        "LEDGER_HOME": str(home),
+        "LEDGER_LANDING_DIR": str(home / "landing"),
+        "LEDGER_RAW_DIR": str(home / "raw"),
+        "LEDGER_WAREHOUSE": str(home / "warehouse.duckdb"),
+        "LEDGER_REPORT_DIR": str(home / "reports"),
+        "LEDGER_PUBLISH_DIR": str(home / "published"),
+    }
+
+
 def _generate(home: Path, scenario: str, days: int) -> dict:
     generate(
         GenerationOptions(
@@ -68,7 +79,9 @@ def compliance_gap(tmp_path_factory: pytest.TempPathFactory):
     raw_checks = quality_checks[0]
     runs = {}
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("LEDGER_HOME", str(home))
+        # Every path explicitly: an earlier import may have exported other LEDGER_* paths.
+        for name, value in _env(home).items():
+            patch.setenv(name, value)
         for index in (before[2], after[-1]):
             runs[index] = dg.materialize(
                 [ingest_raw_zone, raw_checks],

@@ -47,6 +47,7 @@ def test_every_run_appends_its_results_and_renders_data_docs(tmp_path: Path):
         ("run-2", expected_rows, 5, day.isoformat()),
     ]
     assert stamped == 0
+    assert len(failed) == 1, failed
     ((suite, check, severity, count, percent, sample, observed),) = failed
     assert (suite, check, severity, count) == (
         "inference_events",
