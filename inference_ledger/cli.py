@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "report",
     "demo",
     "ui",
+    "retention",
 )
 
 
