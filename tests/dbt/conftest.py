@@ -14,18 +14,18 @@ from inference_ledger.generator import SCENARIOS
 @pytest.fixture(scope="session")
 def build_scenario(
     tmp_path_factory: pytest.TempPathFactory,
-) -> Callable[[str], BuiltWarehouse]:
+) -> Callable[..., BuiltWarehouse]:
     """Generate a scenario, load its raw zone and `dbt build` it; once per scenario."""
-    cache: dict[str, BuiltWarehouse] = {}
+    cache: dict[tuple[str, str], BuiltWarehouse] = {}
 
-    def _build(scenario: str) -> BuiltWarehouse:
-        if scenario not in cache:
-            work = tmp_path_factory.mktemp(f"dbt-{scenario}")
-            landing = generate_landing(work / "landing", scenario)
+    def _build(scenario: str, fmt: str = "jsonl") -> BuiltWarehouse:
+        if (scenario, fmt) not in cache:
+            work = tmp_path_factory.mktemp(f"dbt-{scenario}-{fmt}")
+            landing = generate_landing(work / "landing", scenario, fmt=fmt)
             warehouse = ingest(landing, work)
             dbt_invoke(warehouse, work, "build")
-            cache[scenario] = BuiltWarehouse(warehouse, landing, work)
-        return cache[scenario]
+            cache[(scenario, fmt)] = BuiltWarehouse(warehouse, landing, work)
+        return cache[(scenario, fmt)]
 
     return _build
 

@@ -81,11 +81,21 @@ def ingest(landing: Path, work: Path) -> Path:
 
 
 def generate_landing(
-    out: Path, scenario: str, days: int = SCENARIO_DAYS, events: int = SCENARIO_EVENTS_PER_DAY
+    out: Path,
+    scenario: str,
+    days: int = SCENARIO_DAYS,
+    events: int = SCENARIO_EVENTS_PER_DAY,
+    fmt: str = "jsonl",
 ) -> Path:
     generate(
         GenerationOptions(
-            out=out, scenario=scenario, days=days, events_per_day=events, seed=11, tenants=8
+            out=out,
+            scenario=scenario,
+            days=days,
+            events_per_day=events,
+            seed=11,
+            tenants=8,
+            format=fmt,
         )
     )
     return out

@@ -8,6 +8,7 @@ the scenario is built to produce.
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from typing import Any
 
 from dbt_harness import BuiltWarehouse
@@ -162,3 +163,26 @@ def test_dbt_tests_passed_in_build(scenario_warehouse: BuiltWarehouse) -> None:
     truth = scenario_warehouse.ground_truth
     (days,) = scenario_warehouse.query("select count(*) from marts.dim_date")[0]
     assert days == truth["days"]
+
+
+def test_mixed_shapes_with_envelopes_match_ground_truth(
+    build_scenario: Callable[..., BuiltWarehouse],
+) -> None:
+    # The same facts written in the manual's other shapes (quick-start records, flattened
+    # and nested decision envelopes, OTLP spans): provenance comes from envelopes where
+    # present, outcomes from transitions, and the marts still equal the ground truth.
+    built = build_scenario("compliance-gap", "mixed")
+    (envelopes,) = built.query("select count(*) from raw.decision_envelopes")[0]
+    assert envelopes > 0
+    truth = built.ground_truth["totals"]
+    (outputs, t1) = built.query(
+        "select sum(outputs), sum(t1_outputs) from marts.fct_audit_completeness"
+    )[0]
+    assert (outputs, t1) == (truth["outputs"], truth["t1_outputs"])
+    (events, cost, outcomes) = built.query(
+        "select sum(inference_events), sum(total_cost_usd), sum(committed_outcomes)"
+        " from marts.fct_cost_per_outcome"
+    )[0]
+    assert (events, outcomes) == (truth["inference_events"], truth["committed_outcomes"])
+    assert_close(cost, truth["total_cost_usd"], "total cost")
+    test_audit_gap_list(built)

@@ -73,16 +73,15 @@ approvals as (
     group by output_id
 ),
 
+-- Exactly one row.
 envelope_mode as (
-    select
-        {%- if require_envelopes == 'auto' %}
-        (count(*) > 0) as envelopes_required
-        {%- elif require_envelopes in [true, 'true', 'True'] %}
-        true as envelopes_required
-        {%- else %}
-        false as envelopes_required
-        {%- endif %}
-    from {{ ref('stg_raw__decision_envelopes') }}
+    {%- if require_envelopes == 'auto' %}
+    select (count(*) > 0) as envelopes_required from {{ ref('stg_raw__decision_envelopes') }}
+    {%- elif require_envelopes in [true, 'true', 'True'] %}
+    select true as envelopes_required
+    {%- else %}
+    select false as envelopes_required
+    {%- endif %}
 ),
 
 fields as (

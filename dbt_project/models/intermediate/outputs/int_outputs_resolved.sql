@@ -31,14 +31,24 @@ envelopes as (
     where output_id is not null {{ only_touched() }}
 ),
 
--- Every observed state, transitions first when two sources share a timestamp.
+-- Observed states: an output's state transitions when it has any (commit time is the
+-- first committed transition); otherwise the states logged on its envelopes and events
+-- (the manual's flat shape, where each event row carries the output's state).
+with_transitions as (
+    select distinct output_id from transitions
+),
+
 state_observations as (
     select output_id, event_ts, state, 1 as source_rank, transition_id as observation_id
     from transitions where state is not null
     union all
-    select output_id, event_ts, state, 2, envelope_id from envelopes where state is not null
+    select output_id, event_ts, state, 2, envelope_id from envelopes
+    where state is not null
+      and output_id not in (select output_id from with_transitions)
     union all
-    select output_id, event_ts, state, 3, event_id from events where state is not null
+    select output_id, event_ts, state, 3, event_id from events
+    where state is not null
+      and output_id not in (select output_id from with_transitions)
 ),
 
 final_state as (
