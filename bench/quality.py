@@ -5,8 +5,10 @@
 A warehouse with `--history-days + 1` days of N synthetic canonical events each is built in
 DuckDB (under --work, default a temporary directory); then a fresh child process runs the
 raw-zone suites on the last day only, storing results and Data Docs as the pipeline does,
-so the peak RSS reported is that of validation alone. Only the partition's rows (and only
-the columns the suites use) reach pandas; the volume suite aggregates history in DuckDB.
+so the peak RSS reported is that of validation alone. DuckDB's memory limit and threads
+come from the settings (LEDGER_DUCKDB_MEMORY_LIMIT, LEDGER_DUCKDB_THREADS). Only the
+partition's rows (and only the columns the suites use) reach pandas; the volume suite
+aggregates history in DuckDB.
 """
 
 from __future__ import annotations
@@ -40,9 +42,20 @@ def _build(warehouse: Path, events: int, history_days: int) -> float:
 
 def _child(warehouse: str, report_dir: str) -> int:
     from expectations import RAW_SUITES, run_quality
+    from inference_ledger.settings import load_settings
 
+    settings = load_settings()
     started = time.perf_counter()
-    results = run_quality(Path(warehouse), RAW_SUITES, partition=DAY, report_dir=Path(report_dir))
+    results = run_quality(
+        Path(warehouse),
+        RAW_SUITES,
+        partition=DAY,
+        report_dir=Path(report_dir),
+        duckdb_config={
+            "memory_limit": settings.duckdb_memory_limit,
+            "threads": settings.duckdb_threads,
+        },
+    )
     seconds = time.perf_counter() - started
     print(
         json.dumps(

@@ -235,14 +235,16 @@ def run_quality(
     run_id: str | None = None,
     report_dir: Path | None = None,
     config: QualityConfig | None = None,
+    duckdb_config: dict[str, Any] | None = None,
 ) -> list[SuiteResult]:
     """Validate, append every outcome to `quality.dq_validation_results`, build Data Docs.
 
-    Data Docs go to `<report_dir>/data_docs/` when `report_dir` is given.
+    Data Docs go to `<report_dir>/data_docs/` when `report_dir` is given; `duckdb_config`
+    (e.g. `memory_limit`, `threads` from the settings) bounds DuckDB while it reads.
     """
     docs_dir = report_dir / "data_docs" if report_dir is not None else None
     run = QualityRun(run_id=run_id, config=config, docs_dir=docs_dir)
-    con = duckdb.connect(str(warehouse))
+    con = duckdb.connect(str(warehouse), config=duckdb_config or {})
     try:
         results = validate_warehouse(con, run, suites, partition)
         store.append_results(con, run.run_id, results)

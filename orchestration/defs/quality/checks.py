@@ -77,6 +77,10 @@ def _results(
         partition=partition,
         run_id=context.run.run_id,
         report_dir=settings.report_dir,
+        duckdb_config={
+            "memory_limit": settings.duckdb_memory_limit,
+            "threads": settings.duckdb_threads,
+        },
     )
     for result in results:
         key = asset_key_for(result.spec, mart_key_prefix)
