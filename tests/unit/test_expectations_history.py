@@ -65,3 +65,27 @@ def test_every_run_appends_its_results_and_renders_data_docs(tmp_path: Path):
     assert "run-1" in html and "run-2" in html
     pages = list((report_dir / "data_docs" / "validations" / "inference_events").rglob("*.html"))
     assert len(pages) == 2
+
+
+def test_command_line_validates_with_the_settings_and_fails_on_errors(
+    tmp_path: Path, monkeypatch, capsys
+):
+    from expectations.__main__ import main
+
+    for name, value in {
+        "LEDGER_HOME": tmp_path,
+        "LEDGER_WAREHOUSE": tmp_path / "warehouse.duckdb",
+        "LEDGER_REPORT_DIR": tmp_path / "reports",
+    }.items():
+        monkeypatch.setenv(name, str(value))
+    day = dt.date(2026, 2, 3)
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
+        create_raw_tables(con)
+        insert_synthetic_day(con, day, 300)
+    assert main(["--run-id", "cli-ok"]) == 0
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
+        con.execute("UPDATE raw.inference_events SET status = 'exploded' WHERE event_id LIKE '%5'")
+    assert main(["--partition", day.isoformat(), "--run-id", "cli-bad"]) == 1
+    out = capsys.readouterr().out
+    assert "ERROR inference_events.status_canonical [2026-02-03] unexpected=30" in out
+    assert (tmp_path / "reports" / "data_docs" / "index.html").exists()
