@@ -42,8 +42,8 @@ format: $(STAMP)  ## apply ruff fixes and formatting
 test: setup lint  ## lint, then every test
 	$(BIN)/pytest -q
 
-bench: $(STAMP)  ## benchmarks (prints numbers; see bench/README.md)
-	$(BIN)/python -m bench
+bench: $(STAMP)  ## pipeline vs hand-written DuckDB, PostgreSQL, pandas (docs/benchmarks.md)
+	$(BIN)/python -m bench compare
 
 clean:  ## remove generated data and caches (keeps .venv)
 	rm -rf $(LEDGER_HOME) dbt_project/target dbt_project/logs .pytest_cache .ruff_cache
