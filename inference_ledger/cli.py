@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "report",
     "demo",
     "ui",
+    "sync-postgres",
     "retention",
 )
 
@@ -34,7 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
-        importlib.import_module(f"inference_ledger.commands.{name}").register(subparsers)
+        module = name.replace("-", "_")
+        importlib.import_module(f"inference_ledger.commands.{module}").register(subparsers)
     return parser
 
 

@@ -1,0 +1,1 @@
+"""Serving the warehouse from a server engine (PostgreSQL today) with the same dbt project."""
