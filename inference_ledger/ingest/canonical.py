@@ -186,25 +186,42 @@ def _extras_expr(spec: KindSpec, extra_known: tuple[str, ...]) -> str:
             top_known.add(parts[0])
             if len(parts) == 2:
                 sections.setdefault(parts[0], set()).add(parts[1])
-    pieces = [
-        "list_transform(list_filter(json_keys(j), lambda k: NOT list_contains("
-        f"{_list_lit(sorted(top_known))}, k)), lambda k: "
-        "{'key': k, 'value': json_extract(j, '$.\"' || replace(k, '\"', '\\\"') || '\"')})"
-    ]
+    # Keys are paired with values by position ('$.*'), never spliced into a JSON path: a key
+    # such as "", "*" or one with a backslash is not a valid path and used to fail the file.
+    pieces = [_entries_expr("json_keys(j)", "json_extract(j, '$.*')", sorted(top_known), "''")]
     for section, members in sorted(sections.items()):
         known = sorted(members | set(CONTENT_KEYS))
-        path = f'$."{section}"'
+        path = lit(f'$."{section}"')
         pieces.append(
-            f"list_transform(list_filter(coalesce(json_keys(j, {lit(path)}), []), "
-            f"lambda k: NOT list_contains({_list_lit(known)}, k)), lambda k: "
-            f"{{'key': {lit(section + '.')} || k, 'value': json_extract(j, {lit(path)} "
-            "|| '.\"' || replace(k, '\"', '\\\"') || '\"')})"
+            f"CASE WHEN json_type(j, {path}) = 'OBJECT' THEN "
+            + _entries_expr(
+                f"json_keys(j, {path})",
+                f"json_extract(j, {path} || '.*')",
+                known,
+                lit(section + "."),
+            )
+            + " END"
         )
     entries = pieces[0] if len(pieces) == 1 else f"list_concat({', '.join(pieces)})"
+    entries = f"coalesce({entries}, [])"
+    # A key repeated in the record (duplicate JSON keys) keeps its first value, as the
+    # canonical fields do; a map with a repeated key would fail the whole file.
+    unique = (
+        "list_filter(e, lambda x, i: list_position(list_transform(e, lambda y: y.key), x.key) = i)"
+    )
     return (
         f"CASE WHEN j IS NULL THEN NULL ELSE "
-        f"(SELECT CASE WHEN len(e) = 0 THEN NULL ELSE to_json(map_from_entries(e))::VARCHAR END "
-        f"FROM (SELECT {entries} AS e)) END"
+        f"(SELECT CASE WHEN len(u) = 0 THEN NULL ELSE to_json(map_from_entries(u))::VARCHAR END "
+        f"FROM (SELECT {unique} AS u FROM (SELECT {entries} AS e))) END"
+    )
+
+
+def _entries_expr(keys: str, values: str, known: list[str], prefix: str) -> str:
+    """(key, value) structs for the keys of one JSON object that are not in `known`."""
+    return (
+        f"list_transform(list_filter(list_zip({keys}, {values}), "
+        f"lambda p: NOT list_contains({_list_lit(known)}, p[1])), "
+        f"lambda p: {{'key': {prefix} || p[1], 'value': p[2]}})"
     )
 
 

@@ -52,15 +52,54 @@ def load_source(con: duckdb.DuckDBPyConnection, file: LandingFile) -> int:
 
 
 def _load_json_lines(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE {SRC} AS
-        WITH lines AS (
+    lines = f"""
           SELECT row_number() OVER () AS source_line, line AS raw_text
           FROM read_csv(?, columns = {{'line': 'VARCHAR'}}, delim = ?, quote = '',
                         escape = '', header = false, auto_detect = false,
                         parallel = false, new_line = '\\n', compression = 'auto',
-                        max_line_size = {MAX_LINE_BYTES})
+                        max_line_size = {MAX_LINE_BYTES})"""
+    # DuckDB's CSV reader treats a carriage return as a line break of its own, so a file with
+    # CRLF or mixed line endings fails there (and aborts the file's transaction); such files
+    # are split on LF alone in Python instead. The scan is a memchr per chunk.
+    if _has_carriage_return(path):
+        _load_python_lines(con, path)
+    else:
+        con.execute(_classify_lines_sql(lines), [str(path), _LINE_DELIMITER])
+
+
+def _has_carriage_return(path: Path, chunk_size: int = 8 << 20) -> bool:
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rb") as handle:
+        while chunk := handle.read(chunk_size):
+            if b"\r" in chunk:
+                return True
+    return False
+
+
+def _load_python_lines(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    numbers: list[int] = []
+    texts: list[str] = []
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            if len(raw) > MAX_LINE_BYTES:
+                raise UnreadableFile(f"line {number} is longer than {MAX_LINE_BYTES} bytes")
+            numbers.append(number)
+            texts.append(raw.rstrip(b"\n").removesuffix(b"\r").decode("utf-8"))
+    table = pa.table(
+        {"source_line": pa.array(numbers, pa.int64()), "raw_text": pa.array(texts, pa.string())}
+    )
+    con.register("_py_lines", table)
+    try:
+        con.execute(_classify_lines_sql("SELECT source_line, raw_text FROM _py_lines"))
+    finally:
+        con.unregister("_py_lines")
+
+
+def _classify_lines_sql(lines: str) -> str:
+    return f"""
+        CREATE OR REPLACE TEMP TABLE {SRC} AS
+        WITH lines AS ({lines}
         ), cleaned AS (
           SELECT source_line,
                  CASE WHEN source_line = 1 THEN ltrim(raw_text, chr(65279))
@@ -78,9 +117,7 @@ def _load_json_lines(con: duckdb.DuckDBPyConnection, path: Path) -> None:
                CASE WHEN jtype IS NULL THEN 'malformed_json'
                     WHEN jtype <> 'OBJECT' THEN 'not_an_object' END AS parse_error
         FROM checked
-        """,
-        [str(path), _LINE_DELIMITER],
-    )
+        """
 
 
 def _load_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> None:
