@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 # Landing folder → record kind (docs/data_contract.md, section 1).
 KIND_FOLDERS = (
@@ -72,11 +75,17 @@ def discover(landing: Path) -> list[LandingFile]:
     are skipped; files under an unknown first folder are returned with `kind=None`.
     """
     found: list[LandingFile] = []
+    root = landing.resolve()
     for path in sorted(landing.rglob("*")):
         if not path.is_file():
             continue
         rel = path.relative_to(landing)
         if len(rel.parts) < 2 or _is_hidden_or_partial(rel.parts):
+            continue
+        if not path.resolve().is_relative_to(root):
+            # A symlink out of the landing directory would let anyone who can write there
+            # load (and quarantine the text of) any file the ledger can read.
+            log.warning("skipped %s: it resolves outside the landing directory", rel.as_posix())
             continue
         folder = rel.parts[0]
         kind = folder if folder in KIND_FOLDERS else None
