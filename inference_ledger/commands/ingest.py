@@ -142,6 +142,11 @@ def run(args: argparse.Namespace) -> int:
         f"cost ingested ${result.total('cost_usd'):.2f}; {result.seconds:.1f}s "
         f"(run {result.run_id})"
     )
+    from inference_ledger.ingest.drift import unknown_fields
+
+    for table, field, count in unknown_fields(settings.warehouse_path, result.run_id)[:20]:
+        # Schema drift is reported, not dropped: the values are kept in the `extras` column.
+        print(f"unknown field kept in {table}.extras: {field!r} ({count} records)")
     if result.failed:
         for f in result.failed:
             print(f"ledger ingest: could not read {f.source_file}: {f.error}", file=sys.stderr)
