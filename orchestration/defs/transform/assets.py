@@ -25,6 +25,7 @@ from orchestration.defs.automation.freshness import with_mart_freshness
 from orchestration.defs.ingest.assets import daily_partitions
 from orchestration.defs.resources import WAREHOUSE_POOL
 from orchestration.lib.dbt_project import ledger_dbt_project
+from orchestration.lib.late_data import pending_window, record_build
 from orchestration.lib.run_modes import NIGHTLY, run_mode
 
 
@@ -71,12 +72,22 @@ def dbt_build_args(mode: str, window: dg.TimeWindow | None) -> list[str]:
 def ledger_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """Staging, intermediate and mart models of the dbt project (`dbt build`)."""
     window = context.partition_time_window if context.has_partition_key_range else None
-    args = dbt_build_args(run_mode(context.run.tags), window)
+    mode = run_mode(context.run.tags)
+    args = dbt_build_args(mode, window)
+    settings = load_settings()
+    late_start, newest_run = pending_window(settings.warehouse_path)
+    if mode == NIGHTLY and late_start is not None:
+        # Records older than the lookback arrived since the last build: reprocess from there.
+        args += ["--vars", json.dumps(window_vars(late_start.isoformat(), None))]
     context.log.info(f"dbt {' '.join(args)}")
     # One target directory per ledger home: runs never overlap (one writer), and reusing it
     # lets dbt parse partially instead of from scratch.
-    settings = load_settings()
     # The dbt process reads the warehouse location and limits through `env_var`.
     export_environment(settings)
     target_path = settings.home / "dbt" / "target"
-    yield from dbt.cli(args, context=context, target_path=target_path).stream()
+    invocation = dbt.cli(args, context=context, target_path=target_path, raise_on_error=False)
+    yield from invocation.stream()
+    if invocation.is_successful():
+        record_build(settings.warehouse_path, newest_run)
+    elif (error := invocation.get_error()) is not None:
+        raise error  # the step fails as before; the pending window is kept for the next run
