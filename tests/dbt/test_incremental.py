@@ -21,7 +21,7 @@ from dbt_harness import dbt_invoke, generate_landing
 
 from inference_ledger.dbt_runner import window_vars
 
-DAYS = 11
+DAYS = 10
 FIRST_BATCH = 7  # days loaded before the first (full) build
 # Data and unit tests run in the scenario builds; here only the transformations matter.
 NO_TESTS = ("resource_type:test", "resource_type:unit_test")
@@ -52,7 +52,7 @@ def _same(a: object, b: object) -> bool:
 @pytest.fixture(scope="module")
 def replay(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[dt.date]]:
     work = tmp_path_factory.mktemp("dbt-incremental")
-    landing = generate_landing(work / "landing", "overwritten-state", days=DAYS, events=100)
+    landing = generate_landing(work / "landing", "overwritten-state", days=DAYS, events=60)
     truth = json.loads((landing / "ground_truth.json").read_text(encoding="utf-8"))
     start = dt.date.fromisoformat(truth["start_date"])
     days = [start + dt.timedelta(days=i) for i in range(DAYS)]
