@@ -106,7 +106,20 @@ def run(args: argparse.Namespace) -> int:
         )
 
     print(f"ingesting {landing} into {settings.home}", file=sys.stderr)
-    result = ingest_landing(landing, settings, progress=progress)
+    import duckdb
+
+    try:
+        result = ingest_landing(landing, settings, progress=progress)
+    except duckdb.OutOfMemoryException as exc:
+        # Outside a file's transaction (the raw-zone export): nothing is half-written, and
+        # the next run repeats it; say which knob to turn instead of a traceback.
+        print(
+            f"ledger ingest: DuckDB ran out of memory (LEDGER_DUCKDB_MEMORY_LIMIT="
+            f"{settings.duckdb_memory_limit}); raise it or lower LEDGER_DUCKDB_THREADS. "
+            f"Nothing partial was committed; re-run to continue. ({exc})".splitlines()[0],
+            file=sys.stderr,
+        )
+        return 1
     rows = [["file", "status", "read", "loaded", "quarantined", "duplicate", "cost_usd"]]
     for f in result.files:
         rows.append(
