@@ -42,6 +42,10 @@ format: $(STAMP)  ## apply ruff fixes and formatting
 test: setup lint  ## lint, then every test
 	$(BIN)/pytest -q
 
+soak: $(STAMP)  ## long reliability runs: more fuzz examples, SIGKILL seeds, low-memory pipeline
+	LEDGER_SOAK=1 $(BIN)/pytest -q -m soak tests/reliability
+	LEDGER_SOAK=1 $(BIN)/pytest -q tests/reliability
+
 bench: $(STAMP)  ## pipeline vs hand-written DuckDB, PostgreSQL, pandas (docs/benchmarks.md)
 	$(BIN)/python -m bench compare
 
