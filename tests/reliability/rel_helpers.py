@@ -86,16 +86,20 @@ def snapshot(database: Path, schema: str, skip: set[str] | None = None) -> dict[
         for table in tables(con, schema):
             if skip and table in skip:
                 continue
-            cols = [
-                r[0]
-                for r in con.execute(
-                    "SELECT column_name FROM information_schema.columns "
-                    "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
-                    [schema, table],
-                ).fetchall()
-                if r[0] not in VOLATILE_COLUMNS
-            ]
-            select = ", ".join(f'CAST("{c}" AS VARCHAR)' for c in cols)
+            columns = con.execute(
+                "SELECT column_name, data_type FROM information_schema.columns "
+                "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+                [schema, table],
+            ).fetchall()
+            # Floating sums may differ in the last bits with summation order (threads, row
+            # order after a crash); 12 significant digits is far below any money we report.
+            select = ", ".join(
+                f"printf('%.12g', \"{c}\")"
+                if t in ("DOUBLE", "FLOAT", "REAL")
+                else f'CAST("{c}" AS VARCHAR)'
+                for c, t in columns
+                if c not in VOLATILE_COLUMNS
+            )
             rows = con.execute(f'SELECT {select} FROM "{schema}"."{table}"').fetchall()
             out[table] = sorted(rows, key=lambda r: tuple("" if v is None else v for v in r))
         return out

@@ -36,7 +36,15 @@ START = __import__("datetime").date(2025, 5, 26)  # the window spans the May/Jun
 LATE_EVENT_DAYS = ("2025-05-27", "2025-05-28")
 LATE_COMMIT_DAYS = ("2025-05-29", "2025-05-30", "2025-05-31")
 RESENT = "events/resent/2025-06-03-again.jsonl"
-CRASH_SEEDS = list(range(1, 7)) if SOAK else [int(os.environ.get("LEDGER_CRASH_SEED", "1"))]
+STEPS = (
+    "ledger_dbt_models",
+    "ingest_landing",
+    "published_marts",
+    "raw_zone_quality",
+    "mart_quality",
+    "ops_report",
+)
+CRASH_SEEDS = list(range(1, 13)) if SOAK else [int(os.environ.get("LEDGER_CRASH_SEED", "1"))]
 
 
 def _is_late(relpath: str) -> bool:
@@ -231,7 +239,8 @@ def test_no_raw_user_ids_or_content_in_marts_or_published_files(late_run, full_l
             ).fetchall():
                 text = (
                     con.execute(
-                        f'SELECT string_agg(CAST(t AS VARCHAR), chr(10)) FROM "{schema}"."{table}" t'
+                        "SELECT string_agg(CAST(t AS VARCHAR), chr(10)) "
+                        f'FROM "{schema}"."{table}" t'
                     ).fetchone()[0]
                     or ""
                 )
@@ -244,13 +253,15 @@ def test_no_raw_user_ids_or_content_in_marts_or_published_files(late_run, full_l
         pub = duckdb.connect(str(path), read_only=True) if path.suffix == ".duckdb" else None
         try:
             if pub is None:
+                reader = duckdb.connect()
                 text = (
-                    duckdb.sql(
-                        f"SELECT string_agg(CAST(t AS VARCHAR), chr(10)) "
-                        f"FROM read_parquet('{path}') t"
+                    reader.execute(
+                        "SELECT string_agg(CAST(t AS VARCHAR), chr(10)) FROM read_parquet(?) t",
+                        [str(path)],
                     ).fetchone()[0]
                     or ""
                 )
+                reader.close()
                 found = [n for n in needles if f"'{n}'" in text]
                 assert not found, f"{path} holds raw user ids {found[:3]}"
             else:
@@ -284,8 +295,12 @@ def test_sigkill_anywhere_then_rerun_equals_an_uninterrupted_build(
     home = tmp_path / "home"
     shutil.copytree(full_landing, home / "landing")
     rng = random.Random(seed)
-    delay = rng.uniform(4.0, 110.0)
+    # Each seed picks the step to crash in, then a random moment inside it: the default seed
+    # kills dbt mid-build, soak seeds cover every step of the job.
+    target = STEPS[(seed - 1) % len(STEPS)]
+    delay = rng.uniform(0.5, 6.0)
     err_path = tmp_path / "killed.err"
+    killed = False
     with err_path.open("w") as err:
         child = subprocess.Popen(
             [*LEDGER, "run", "--partition", RUN_DAY],
@@ -295,9 +310,11 @@ def test_sigkill_anywhere_then_rerun_equals_an_uninterrupted_build(
             stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
+        marker = f'Started execution of step "{target}"'
+        while child.poll() is None and marker not in err_path.read_text():
+            time.sleep(0.2)
         try:
             child.wait(timeout=delay)
-            killed = False
         except subprocess.TimeoutExpired:
             os.killpg(child.pid, signal.SIGKILL)  # the whole group: dbt children die too
             child.wait()
