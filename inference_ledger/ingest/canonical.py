@@ -177,7 +177,12 @@ MACROS = (
 )
 
 
-def _extras_expr(spec: KindSpec, extra_known: tuple[str, ...]) -> str:
+def _extras_entries_expr(spec: KindSpec, extra_known: tuple[str, ...]) -> str:
+    """The (key, value) list of a record's unknown fields; NULL when there are none.
+
+    Records whose top-level keys are all known, flat fields (the usual case) skip the key
+    walk: one `json_keys` call decides it, and CASE evaluates the walk only for the others.
+    """
     top_known: set[str] = set(extra_known) | set(CONTENT_KEYS)
     sections: dict[str, set[str]] = {}
     for field in spec.fields:
@@ -204,15 +209,24 @@ def _extras_expr(spec: KindSpec, extra_known: tuple[str, ...]) -> str:
         )
     entries = pieces[0] if len(pieces) == 1 else f"list_concat({', '.join(pieces)})"
     entries = f"coalesce({entries}, [])"
+    flat_known = sorted(top_known - set(sections))
+    return (
+        f"CASE WHEN j IS NULL OR list_has_all({_list_lit(flat_known)}, json_keys(j)) THEN NULL "
+        f"ELSE {entries} END"
+    )
+
+
+def _extras_expr(entries: str) -> str:
+    """`extras` JSON text from the column `entries` (see `_extras_entries_expr`)."""
     # A key repeated in the record (duplicate JSON keys) keeps its first value, as the
     # canonical fields do; a map with a repeated key would fail the whole file.
     unique = (
-        "list_filter(e, lambda x, i: list_position(list_transform(e, lambda y: y.key), x.key) = i)"
+        f"list_filter({entries}, lambda x, i: "
+        f"list_position(list_transform({entries}, lambda y: y.key), x.key) = i)"
     )
     return (
-        f"CASE WHEN j IS NULL THEN NULL ELSE "
-        f"(SELECT CASE WHEN len(u) = 0 THEN NULL ELSE to_json(map_from_entries(u))::VARCHAR END "
-        f"FROM (SELECT {unique} AS u FROM (SELECT {entries} AS e))) END"
+        f"CASE WHEN {entries} IS NULL OR len({entries}) = 0 THEN NULL "
+        f"ELSE to_json(map_from_entries({unique}))::VARCHAR END"
     )
 
 
@@ -304,8 +318,9 @@ WITH parsed AS (
   SELECT source_line, raw_text, j, parse_error, {", ".join(raw_cols)}
   FROM parsed
 ), typed AS (
-  SELECT *, {", ".join(typed_cols)}, {_extras_expr(spec, extra_known)} AS extras
-  FROM raw_values
+  SELECT * EXCLUDE (_extras_entries), {", ".join(typed_cols)},
+         {_extras_expr("_extras_entries")} AS extras
+  FROM (SELECT *, {_extras_entries_expr(spec, extra_known)} AS _extras_entries FROM raw_values)
 ), hashed AS (
   SELECT *, sha256(to_json({{{hashed}, 'extras': extras}})::VARCHAR) AS record_hash,
          CASE {" ".join(reason_arms)} ELSE NULL END AS reason
