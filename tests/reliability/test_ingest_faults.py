@@ -280,7 +280,7 @@ def test_landing_paths_cannot_escape_the_landing_directory(isolated_env: Path, t
 
 def test_sigkill_during_ingest_then_rerun_equals_a_clean_ingest(tmp_path: Path):
     landing = tmp_path / "landing"
-    make_landing(landing, days=10, events_per_day=60, seed=7, format="mixed")
+    make_landing(landing, days=5, events_per_day=40, seed=7, format="mixed")
     clean = tmp_path / "clean"
     ran = subprocess.run(
         [*LEDGER, "ingest", "--landing", str(landing)],
@@ -296,9 +296,9 @@ def test_sigkill_during_ingest_then_rerun_equals_a_clean_ingest(tmp_path: Path):
 
     rng = random.Random(int(os.environ.get("LEDGER_CRASH_SEED", "7")))
     kills = 0
-    for attempt in range(soak_or(3, 12)):
+    for attempt in range(soak_or(2, 12)):
         home = tmp_path / f"killed-{attempt}"
-        for _ in range(rng.randint(1, 2)):  # sometimes killed twice before a clean finish
+        for _ in range(rng.randint(1, soak_or(1, 3))):  # soak: up to 3 kills before a clean run
             child = subprocess.Popen(
                 [*LEDGER, "ingest", "--landing", str(landing)],
                 env=child_env(home),
