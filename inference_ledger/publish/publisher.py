@@ -46,8 +46,10 @@ TMP_SUFFIX = ".tmp"
 
 # The public marts BI users query (names are part of the public interface).
 DEFAULT_MARTS: tuple[str, ...] = (
+    # Headline marts and their companions.
     "fct_cost_per_outcome",
     "cost_per_outcome_event_window",
+    "fct_cost_per_outcome_cohort",
     "fct_control_surface_drift",
     "fct_control_surface_weekly",
     "fct_control_surface_monthly",
@@ -55,8 +57,17 @@ DEFAULT_MARTS: tuple[str, ...] = (
     "fct_margin_10x_test",
     "fct_audit_completeness",
     "audit_gaps",
-    "fct_reliability_weekly",
     "fct_metric_health",
+    # The rest of the metrics reference.
+    "fct_reliability_weekly",
+    "fct_tool_reliability_weekly",
+    "fct_latency_hourly",
+    "fct_token_drift_daily",
+    "fct_cost_by_feature_daily",
+    "fct_top_users_monthly",
+    "fct_cost_spikes_hourly",
+    "fct_cost_per_active_user_daily",
+    # Dimensions.
     "dim_date",
     "dim_model",
     "dim_prompt_version",

@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from inference_ledger.publish import PublishError, publish_marts
+from inference_ledger.publish import DEFAULT_MARTS, PublishError, publish_marts
 from inference_ledger.report.sample_marts import build_sample_warehouse
 
 MARTS = ["fct_cost_per_outcome", "fct_control_surface_drift", "fct_metric_health", "audit_gaps"]
@@ -116,3 +116,9 @@ def test_leftovers_of_a_killed_publisher_are_cleaned_by_the_next_one(
     publish_marts(warehouse, publish_dir, ["audit_gaps"], run_id="second")
     assert leftovers(publish_dir) == []
     assert json.loads((publish_dir / "manifest.json").read_text())["run_id"] == "second"
+
+
+def test_every_mart_the_dbt_project_builds_is_published():
+    marts_dir = Path(__file__).resolve().parents[2] / "dbt_project" / "models" / "marts"
+    built = {path.stem for path in marts_dir.rglob("*.sql")}
+    assert set(DEFAULT_MARTS) == built
