@@ -184,3 +184,31 @@ def test_the_quality_doc_lists_every_check_with_its_severity():
         assert f"### `{spec.name}`" in doc
         for check, severity, _ in spec.checks():
             assert f"| `{check}` | {severity} |" in doc, (spec.name, check)
+
+
+def test_tool_calls_need_input_hashes_and_output_hashes_when_they_succeeded(warehouse, run):
+    warehouse.execute(
+        """
+        INSERT INTO raw.tool_calls (tool_call_id, tool_name, event_ts, event_date, output_id,
+            status, input_hash, output_hash, latency_ms, retry_count, cost_usd)
+        SELECT format('tc-{:03d}', i), 'search', TIMESTAMP '2026-01-09 10:00:00', DATE '2026-01-09',
+            format('out-{:03d}', i),
+            CASE WHEN i < 10 THEN 'failed' ELSE 'success' END,
+            format('{:016x}', hash(i, 'in')),
+            CASE WHEN i < 10 OR i >= 90 THEN NULL ELSE format('{:016x}', hash(i, 'out')) END,
+            120.0, 0, 0.001
+        FROM range(100) t(i)
+        """
+    )
+    tools = suite_by_name("tool_calls")
+    (result,) = validate_warehouse(warehouse, run, [tools], DAY)
+    hashes = result.outcome("hashes_present")
+    # Ten failed calls have nothing to hash; the ten successful ones without a hash count.
+    assert hashes.unexpected_count == 10 and not hashes.success and hashes.severity == WARN
+    assert {s["tool_call_id"] for s in hashes.sample} == {f"tc-{i:03d}" for i in range(90, 100)}
+    assert result.blocking_failures == []
+    warehouse.execute(
+        "UPDATE raw.tool_calls SET input_hash = 'SHA256:ABC' WHERE tool_call_id = 'tc-050'"
+    )
+    (result,) = validate_warehouse(warehouse, run, [tools], DAY)
+    assert [o.check for o in result.blocking_failures] == ["input_hash_format"]
