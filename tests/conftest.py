@@ -137,3 +137,7 @@ def postgres_server() -> Iterator[PostgresServer]:
             capture_output=True,
         )
         shutil.rmtree(datadir, ignore_errors=True)
+
+
+# Real webhook and SMTP servers on 127.0.0.1 (see local_servers.py).
+from local_servers import mailbox, receiver  # noqa: E402,F401

@@ -138,7 +138,7 @@ def run_pipeline(
             instance=instance, partition_key=partition_key, tags=tags, raise_on_error=False
         )
         outcome = _summarise(result, label)
-        outcome.alerts_sent, outcome.alert_delivery = _send_alerts(settings, say)
+        outcome.alerts_sent, outcome.alert_delivery = _send_alerts(outcome, say)
     return outcome
 
 
@@ -159,12 +159,15 @@ def _summarise(result, label: str) -> RunOutcome:
     return outcome
 
 
-def _send_alerts(settings: Settings, say: Callable[[str], None]) -> tuple[int, str]:
-    from inference_ledger.alerts import run_alerts
+def _send_alerts(outcome: RunOutcome, say: Callable[[str], None]) -> tuple[int, str]:
+    from orchestration.lib.notify import alerts_after_run, notify_run_failed
 
-    if not settings.warehouse_path.exists():
+    if not outcome.success:
+        steps = ", ".join(outcome.failed_steps) or "see the run's event log"
+        notify_run_failed(outcome.run_id, f"failed steps: {steps}")
+    alert_run = alerts_after_run()
+    if alert_run is None:
         return 0, "none"
-    alert_run = run_alerts(settings.warehouse_path)
     if alert_run.new_alerts:
         say(f"alerts: {len(alert_run.new_alerts)} new ({alert_run.delivery})")
     return len(alert_run.new_alerts), alert_run.delivery

@@ -3,10 +3,8 @@ also say that the run failed."""
 
 import dagster as dg
 
-from inference_ledger.alerts import run_alerts
-from inference_ledger.alerts.sinks import send, sink_urls_from_env
-from inference_ledger.settings import load_settings
 from orchestration.defs.automation.jobs import nightly_job
+from orchestration.lib.notify import alerts_after_run, notify_run_failed
 
 
 @dg.run_status_sensor(
@@ -16,9 +14,8 @@ from orchestration.defs.automation.jobs import nightly_job
     description="Send metric and data-quality alerts after a successful nightly run.",
 )
 def alert_after_nightly_run(context: dg.RunStatusSensorContext):
-    settings = load_settings()
-    if settings.warehouse_path.exists():
-        outcome = run_alerts(settings.warehouse_path)
+    outcome = alerts_after_run()
+    if outcome is not None:
         context.log.info(f"alerts: {len(outcome.new_alerts)} new, delivery {outcome.delivery}")
 
 
@@ -28,10 +25,5 @@ def alert_after_nightly_run(context: dg.RunStatusSensorContext):
     description="Tell the alert sinks that a nightly run failed, then send its quality alerts.",
 )
 def nightly_run_failed(context: dg.RunFailureSensorContext):
-    message = context.failure_event.message or "no message"
-    title = f"Inference Ledger: nightly run {context.dagster_run.run_id[:8]} failed"
-    for url in sink_urls_from_env():
-        send(url, title, message, critical=True)
-    settings = load_settings()
-    if settings.warehouse_path.exists():
-        run_alerts(settings.warehouse_path)
+    notify_run_failed(context.dagster_run.run_id, context.failure_event.message or "no message")
+    alerts_after_run()
