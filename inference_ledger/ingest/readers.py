@@ -85,7 +85,9 @@ def _load_python_lines(con: duckdb.DuckDBPyConnection, path: Path) -> None:
             if len(raw) > MAX_LINE_BYTES:
                 raise UnreadableFile(f"line {number} is longer than {MAX_LINE_BYTES} bytes")
             numbers.append(number)
-            texts.append(raw.rstrip(b"\n").removesuffix(b"\r").decode("utf-8"))
+            line = raw.rstrip(b"\n").removesuffix(b"\r")
+            # A byte order mark opens the first line only (DuckDB drops it on the fast path).
+            texts.append(line.decode("utf-8-sig" if number == 1 else "utf-8"))
     table = pa.table(
         {"source_line": pa.array(numbers, pa.int64()), "raw_text": pa.array(texts, pa.string())}
     )

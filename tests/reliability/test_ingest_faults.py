@@ -81,7 +81,10 @@ def test_crlf_and_mixed_line_endings_load_every_record(isolated_env: Path):
             + b"\n{broken\r\n"
         )
     )
+    # Found by the soak run: a byte order mark alone on a CRLF line is not a record.
+    (landing / "events/bom-only.jsonl").write_bytes(b"\xef\xbb\xbf\r\n")
     ingest_landing(landing, load_settings())
+    assert _manifest(isolated_env, "events/bom-only.jsonl")[:2] == ("ingested", 0)
     assert _manifest(isolated_env, "events/crlf.jsonl")[:5] == ("ingested", 3, 3, 0, 0)
     assert _manifest(isolated_env, "events/mixed.jsonl.gz")[:5] == ("ingested", 3, 2, 1, 0)
     # Physical line numbers survive: the broken record is on line 4.
