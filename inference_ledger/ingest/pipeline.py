@@ -307,6 +307,18 @@ class _Run:
         self.dedup("_stage", "inference_events", "event_id", "_load")
         self.resolve_new_models("_load")
         self.user_map("_load")
+        # One price row per (model, day) of this file, so the event join cannot fan out and
+        # needs no window over the events: overlapping rows resolve as overrides first, then
+        # the latest period.
+        self.con.execute(
+            """CREATE OR REPLACE TEMP TABLE _day_prices AS
+               SELECT d.day, p.* FROM (SELECT DISTINCT model_version AS model,
+                                              CAST(event_ts AS DATE) AS day FROM _load) d
+               JOIN raw.model_prices p ON p.model = d.model
+                AND d.day >= p.effective_from AND d.day < p.effective_to
+               QUALIFY row_number() OVER (PARTITION BY d.model, d.day ORDER BY
+                 p.source = 'override' DESC NULLS LAST, p.effective_from DESC NULLS LAST) = 1"""
+        )
         price = pricing.PRICE_SQL_EXPRESSION
         has_tokens = "(e._input_tokens_logged IS NOT NULL OR e._output_tokens_logged IS NOT NULL)"
         priced = f"p.model IS NOT NULL AND {has_tokens}"
@@ -341,17 +353,10 @@ class _Run:
                 "input_tokens AS _input_tokens_logged, "
                 "output_tokens AS _output_tokens_logged FROM _load) e "
                 "LEFT JOIN _users u USING (user_id) "
-                "LEFT JOIN raw.model_prices p ON p.model = e.model_version "
-                "AND CAST(e.event_ts AS DATE) >= p.effective_from "
-                "AND CAST(e.event_ts AS DATE) < p.effective_to"
+                "LEFT JOIN _day_prices p ON p.model = e.model_version "
+                "AND p.day = CAST(e.event_ts AS DATE)"
             ),
             alias="e",
-            # Overlapping price rows must not duplicate an event: overrides win, then the
-            # latest period.
-            tail=(
-                "QUALIFY row_number() OVER (PARTITION BY e.record_key ORDER BY "
-                "p.source = 'override' DESC NULLS LAST, p.effective_from DESC NULLS LAST) = 1"
-            ),
         )
         return loaded, quarantined
 
