@@ -34,6 +34,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -253,7 +254,14 @@ def _check(name: str, reference: res.Results, out: Path, failures: list[str]) ->
         print(f"  MISMATCH {name}: {problems[:3]}", flush=True)
 
 
-def run_size(args: argparse.Namespace, size: int, failures: list[str]) -> dict[str, Any]:
+def run_size(
+    args: argparse.Namespace,
+    size: int,
+    failures: list[str],
+    progress: Callable[[dict[str, Any]], None],
+) -> dict[str, Any]:
+    """Measure one size; `progress` gets the block after every approach (a long run that is
+    stopped keeps what it measured)."""
     work: Path = args.workdir / label(size)
     work.mkdir(parents=True, exist_ok=True)
     events_per_day = size // args.days
@@ -262,6 +270,19 @@ def run_size(args: argparse.Namespace, size: int, failures: list[str]) -> dict[s
     last_day = (start + dt.timedelta(days=args.days)).isoformat()
     entries: dict[str, Any] = {}
     py = sys.executable
+
+    def block() -> dict[str, Any]:
+        return {
+            "events": events,
+            "days": args.days,
+            "cores": os.cpu_count(),
+            "load": [round(x, 2) for x in os.getloadavg()],
+            "measured_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "repeat": args.repeat,
+            "pipeline_repeat": args.pipeline_repeat,
+            "results": entries,
+        }
+
     print(f"== {label(size)}: {events:,} events over {args.days} days", flush=True)
     for fmt in args.formats:
         data = work / f"data-{fmt}"
@@ -276,7 +297,7 @@ def run_size(args: argparse.Namespace, size: int, failures: list[str]) -> dict[s
         # The pipeline first: its marts are the reference every alternative must equal.
         runs = []
         home = work / f"home-{fmt}"
-        for i in range(args.repeat if "pipeline" in args.approaches else 1):
+        for i in range(args.pipeline_repeat if "pipeline" in args.approaches else 1):
             shutil.rmtree(home, ignore_errors=True)
             cmd = [py, "-m", "inference_ledger.cli", "run", "--home", str(home)]
             run = measure([*cmd, "--landing", str(landing)], logs / f"pipeline-{fmt}-{i}")
@@ -285,12 +306,14 @@ def run_size(args: argparse.Namespace, size: int, failures: list[str]) -> dict[s
             print(f"  pipeline {fmt}: {run['seconds']:.1f}s {run['stages']}", flush=True)
         if "pipeline" in args.approaches:
             entries[f"pipeline|{fmt}"] = _summary(runs, events)
+            progress(block())
         reference = marts.read(home / "warehouse.duckdb")
         reference_path = work / f"marts-{fmt}.json"
         res.save(reference, reference_path)
 
         if fmt == "jsonl" and not args.skip_incremental and later:
             entries["incremental|jsonl"] = incremental(args, home, landing, later, logs, size)
+            progress(block())
 
         approaches = [a for a in ("duckdb", "pandas") if a in args.approaches]
         if fmt == "jsonl" and not args.skip_postgres:
@@ -308,19 +331,11 @@ def run_size(args: argparse.Namespace, size: int, failures: list[str]) -> dict[s
                 _check(f"{approach} {fmt} {label(size)}", reference, out, failures)
                 print(f"  {approach} {fmt}: {runs[-1]['seconds']:.1f}s", flush=True)
             entries[f"{approach}|{fmt}"] = _summary(runs, events)
+            progress(block())
         if not args.keep_data:
             shutil.rmtree(home, ignore_errors=True)
             shutil.rmtree(landing, ignore_errors=True)
-    load = os.getloadavg()
-    return {
-        "events": events,
-        "days": args.days,
-        "cores": os.cpu_count(),
-        "load": [round(x, 2) for x in load],
-        "measured_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "repeat": args.repeat,
-        "results": entries,
-    }
+    return block()
 
 
 def incremental(
@@ -338,13 +353,14 @@ def incremental(
     """
     base = home.with_name(home.name + "-base")
     shutil.rmtree(base, ignore_errors=True)
-    shutil.copytree(home, base, symlinks=True)
+    if args.pipeline_repeat > 1:
+        shutil.copytree(home, base, symlinks=True)
     runs = []
     try:
         for source, target in later:
             target.parent.mkdir(parents=True, exist_ok=True)
             os.link(source, target)
-        for i in range(args.repeat):
+        for i in range(args.pipeline_repeat):
             if i:
                 shutil.rmtree(home)
                 shutil.copytree(base, home, symlinks=True)
@@ -357,8 +373,9 @@ def incremental(
         for _, target in later:
             target.unlink(missing_ok=True)
         # The 60-day state again: alternatives and later runs see the same data set.
-        shutil.rmtree(home, ignore_errors=True)
-        base.rename(home)
+        if base.exists():
+            shutil.rmtree(home, ignore_errors=True)
+            base.rename(home)
     return _summary(runs, (size // args.days))
 
 
@@ -406,7 +423,9 @@ def render(store: dict[str, Any]) -> str:
             f"### {key} events ({block['events']:,} over {block['days']} days)",
             "",
             f"{block['cores']} cores, load average {block['load']} at the end, "
-            f"{block['measured_at']}; median of {block['repeat']} runs.",
+            f"{block['measured_at']}; median of {block['repeat']} runs "
+            f"({block.get('pipeline_repeat', block['repeat'])} for the pipeline and the "
+            "incremental).",
             "",
             "| approach | input | median s | runs (s) | events/s | peak RSS GiB |",
             "|---|---|---:|---|---:|---:|",
@@ -511,6 +530,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--sizes", default="1M,3M,10M", help="event counts, e.g. 20k,1M,3M")
     parser.add_argument("--days", type=int, default=60)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--pipeline-repeat",
+        type=int,
+        help="runs of the pipeline and the incremental (default: --repeat); minutes each",
+    )
     parser.add_argument("--workdir", type=Path, default=REPO / ".bench")
     parser.add_argument("--formats", default="jsonl,parquet")
     parser.add_argument(
@@ -524,6 +548,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--no-doc", action="store_true", help="do not rewrite docs/benchmarks.*")
     args = parser.parse_args(argv)
     args.formats = [f.strip() for f in args.formats.split(",") if f.strip()]
+    args.pipeline_repeat = args.pipeline_repeat or args.repeat
     args.approaches = {a.strip() for a in args.approaches.split(",") if a.strip()}
     if "postgres" not in args.approaches:
         args.skip_postgres = True
@@ -545,10 +570,18 @@ def main(argv: list[str]) -> int:
     try:
         for text in args.sizes.split(","):
             size = parse_size(text)
-            store[label(size)] = run_size(args, size, failures)
-            store_path.write_text(json.dumps(store, indent=2))
-            if not args.no_doc:
-                write_doc(store, DOC, PLOT)
+
+            def save(block: dict[str, Any], size: int = size) -> None:
+                # Re-read: another size may be measured by a concurrent invocation.
+                current = json.loads(store_path.read_text()) if store_path.exists() else {}
+                current[label(size)] = block
+                store_path.write_text(json.dumps(current, indent=2))
+                store.clear()
+                store.update(current)
+                if not args.no_doc:
+                    write_doc(store, DOC, PLOT)
+
+            save(run_size(args, size, failures, save))
     finally:
         if server is not None:
             server.__exit__(None, None, None)
