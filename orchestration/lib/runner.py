@@ -19,6 +19,8 @@ from inference_ledger.settings import Settings, export_environment
 from orchestration.lib.run_modes import BACKFILL, MODE_TAG, NIGHTLY
 
 RUN_LOCK_NAME = ".run.lock"
+# Marks runs executed in-process by `run_pipeline`; they only ever run under the run lock.
+RUNNER_TAG = "ledger/runner"
 DAGSTER_YAML = """\
 # Written by Inference Ledger. One writer to the DuckDB warehouse at a time: every step that
 # writes it runs in the `duckdb_warehouse` pool, limited to one slot.
@@ -133,13 +135,41 @@ def run_pipeline(
 
         job = defs.resolve_job_def("nightly")
         instance = dg.DagsterInstance.from_config(str(instance_dir))
+        _release_dead_runs(instance, say)
         say(f"running the nightly job for {label} (Dagster instance: {instance_dir})")
         result = job.execute_in_process(
-            instance=instance, partition_key=partition_key, tags=tags, raise_on_error=False
+            instance=instance,
+            partition_key=partition_key,
+            tags={**tags, RUNNER_TAG: "in_process"},
+            raise_on_error=False,
         )
         outcome = _summarise(result, label)
         outcome.alerts_sent, outcome.alert_delivery = _send_alerts(outcome, say)
     return outcome
+
+
+def _release_dead_runs(instance, say: Callable[[str], None]) -> None:
+    """Fail the in-process runs a killed `ledger run` left "started", and free their pool slots.
+
+    They ran under the run lock we now hold, so none of them is alive; left alone, the slot a
+    killed run held in the one-slot `duckdb_warehouse` pool blocks every later run forever.
+    """
+    import dagster as dg
+
+    stale = instance.get_runs(
+        filters=dg.RunsFilter(
+            statuses=[
+                dg.DagsterRunStatus.STARTED,
+                dg.DagsterRunStatus.STARTING,
+                dg.DagsterRunStatus.NOT_STARTED,
+            ],
+            tags={RUNNER_TAG: "in_process"},
+        )
+    )
+    for run in stale:
+        instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+        instance.report_run_failed(run, "the process running it died (released by the next run)")
+        say(f"released run {run.run_id}: its process died before it finished")
 
 
 def _summarise(result, label: str) -> RunOutcome:
