@@ -68,7 +68,8 @@ def _child(landing: str, home: str) -> int:
 def run_one(landing: Path, work: Path) -> dict[str, float]:
     home = Path(tempfile.mkdtemp(prefix="ingest-home-", dir=work))
     try:
-        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        before, cpu_before = usage.ru_maxrss, usage.ru_utime + usage.ru_stime
         started = time.perf_counter()
         out = subprocess.run(
             [sys.executable, "-m", "bench.ingest", "--child", str(landing), str(home)],
@@ -77,7 +78,8 @@ def run_one(landing: Path, work: Path) -> dict[str, float]:
             text=True,
         )
         wall = time.perf_counter() - started
-        peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        peak_kib, cpu = usage.ru_maxrss, usage.ru_utime + usage.ru_stime - cpu_before
         child = json.loads(out.stdout.strip().splitlines()[-1])
     finally:
         shutil.rmtree(home, ignore_errors=True)
@@ -85,6 +87,9 @@ def run_one(landing: Path, work: Path) -> dict[str, float]:
     return {
         "wall_seconds": wall,
         "ingest_seconds": child["seconds"],
+        # CPU time of the ingest process (all threads): comparable on a shared, loaded machine
+        # where wall time is not.
+        "cpu_seconds": cpu,
         "records_loaded": child["loaded"],
         "events_loaded": child["events"],
         "files_failed": child["failed"],
@@ -119,7 +124,8 @@ def main(argv: list[str]) -> int:
             f"{fmt:>8}: {r['events_loaded']:,.0f} events ({r['records_loaded']:,.0f} records "
             f"of all kinds) in {r['wall_seconds']:.1f}s ({r['events_per_second']:,.0f} events/s, "
             f"{r['records_per_second']:,.0f} records/s, {r['mb_per_second']:.1f} MB/s of "
-            f"{r['landing_mb']:.0f} MB), peak RSS {r['peak_rss_gib']:.2f} GiB"
+            f"{r['landing_mb']:.0f} MB), {r['cpu_seconds']:.1f} CPU-s, "
+            f"peak RSS {r['peak_rss_gib']:.2f} GiB"
         )
     scale = 10_000_000 / max(args.events, 1)
     for fmt, r in results.items():
