@@ -28,6 +28,7 @@ import datetime as dt
 import json
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -109,16 +110,21 @@ def measure(argv: list[str], log: Path, extra_pids: tuple[int, ...] = ()) -> dic
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LEDGER_", "DAGSTER_"))}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
     with log.with_suffix(".out").open("w") as out, log.with_suffix(".err").open("w") as err:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         proc = subprocess.Popen(argv, stdout=out, stderr=err, env=env, cwd=REPO)
         sampler = PeakRss(proc.pid, extra_pids)
         code = proc.wait()
         wall = time.perf_counter() - started
         peak = sampler.stop()
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # CPU seconds of the child and the descendants it waited for: comparable under load,
+    # where wall time is not (the PostgreSQL server's own CPU is not included).
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     if code != 0:
         tail = log.with_suffix(".err").read_text(errors="replace")[-3000:]
         raise RuntimeError(f"{' '.join(argv[:6])} ... exited {code}:\n{tail}")
-    return {"seconds": wall, "peak_rss_gib": peak / 2**30}
+    return {"seconds": wall, "cpu_seconds": cpu, "peak_rss_gib": peak / 2**30}
 
 
 def _duration(text: str) -> float:
@@ -238,6 +244,7 @@ def _summary(runs: list[dict[str, Any]], events: int) -> dict[str, Any]:
         "seconds": seconds,
         "runs": [round(r["seconds"], 2) for r in runs],
         "peak_rss_gib": max(r["peak_rss_gib"] for r in runs),
+        "cpu_seconds": statistics.median(r.get("cpu_seconds", 0.0) for r in runs),
         "events_per_second": events / seconds,
     }
     if "stages" in runs[0]:
@@ -427,14 +434,15 @@ def render(store: dict[str, Any]) -> str:
             f"({block.get('pipeline_repeat', block['repeat'])} for the pipeline and the "
             "incremental).",
             "",
-            "| approach | input | median s | runs (s) | events/s | peak RSS GiB |",
-            "|---|---|---:|---|---:|---:|",
+            "| approach | input | median s | runs (s) | CPU s | events/s | peak RSS GiB |",
+            "|---|---|---:|---|---:|---:|---:|",
         ]
         for name, entry in r.items():
             approach, fmt = name.split("|")
+            cpu = f"{entry['cpu_seconds']:.0f}" if entry.get("cpu_seconds") else "—"
             lines.append(
                 f"| {APPROACH_LABELS[approach]} | {fmt} | {entry['seconds']:.1f} | "
-                f"{', '.join(f'{s:g}' for s in entry['runs'])} | "
+                f"{', '.join(f'{s:g}' for s in entry['runs'])} | {cpu} | "
                 f"{entry['events_per_second']:,.0f} | {entry['peak_rss_gib']:.2f} |"
             )
 
