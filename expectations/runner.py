@@ -207,24 +207,63 @@ def latest_partition(con: duckdb.DuckDBPyConnection, table: str) -> dt.date | No
     return con.execute(f"SELECT max(event_date) FROM {table}").fetchall()[0][0]
 
 
+def days_loaded_by_latest_ingest(con: duckdb.DuckDBPyConnection, table: str) -> set[dt.date]:
+    """Event dates that the newest ingest run loaded rows for: the run's new data.
+
+    File-driven ingestion loads whatever arrived, whatever its event date (late events,
+    backfilled files, impossible future timestamps), so validating only the run's partition
+    would let such rows through unchecked.
+    """
+    try:
+        rows = con.execute(
+            f"""
+            SELECT DISTINCT event_date FROM {table}
+            WHERE ingest_run_id = (
+                SELECT ingest_run_id FROM raw.ingest_manifest
+                WHERE records_loaded > 0
+                ORDER BY ingested_at DESC LIMIT 1)
+            """
+        ).fetchall()
+    except duckdb.Error:
+        return set()
+    return {row[0] for row in rows if row[0] is not None}
+
+
+def days_to_validate(
+    con: duckdb.DuckDBPyConnection, table: str, partition: dt.date | None
+) -> list[dt.date | None]:
+    """The run's partition plus every day the newest ingest touched (newest day by default)."""
+    days = days_loaded_by_latest_ingest(con, table)
+    if partition is not None:
+        days.add(partition)
+    if not days:
+        return [latest_partition(con, table)]
+    return sorted(days)
+
+
 def validate_warehouse(
     con: duckdb.DuckDBPyConnection,
     run: QualityRun,
     suites: Iterable[SuiteSpec] = ALL_SUITES,
     partition: dt.date | None = None,
 ) -> list[SuiteResult]:
-    """Validate raw suites on one day (`partition`, default the newest) and marts whole."""
+    """Validate raw suites day by day (see `days_to_validate`) and marts whole."""
     results = []
     for spec in suites:
-        day = None
+        days: list[dt.date | None] = [None]
         try:
             if not spec.is_mart:
-                day = partition or latest_partition(con, spec.table)
-            frame = spec.load(con, day, run.config)
-        except (duckdb.Error, LookupError) as error:
-            results.append(run.failed_load(spec, day, error))
+                days = days_to_validate(con, spec.table, partition)
+        except duckdb.Error as error:
+            results.append(run.failed_load(spec, partition, error))
             continue
-        results.append(run.validate(spec, frame, day))
+        for day in days:
+            try:
+                frame = spec.load(con, day, run.config)
+            except (duckdb.Error, LookupError) as error:
+                results.append(run.failed_load(spec, day, error))
+                continue
+            results.append(run.validate(spec, frame, day))
     return results
 
 

@@ -98,6 +98,19 @@ PARTITIONED_TABLES = (
 )
 UNPARTITIONED_TABLES = ("revenue", "model_prices", "quarantine", "ingest_manifest")
 
+# Raw tables the dbt project declares as sources (Dagster asset keys ["raw", table]); the
+# first five are partitioned by event date.
+SOURCE_TABLES = (
+    "inference_events",
+    "output_transitions",
+    "decision_envelopes",
+    "tool_calls",
+    "approvals",
+    "revenue",
+    "model_prices",
+)
+DATED_SOURCE_TABLES = SOURCE_TABLES[:5]
+
 
 def record_table_columns(table: str) -> list[tuple[str, str]]:
     """Columns of a raw record table, in order."""

@@ -14,15 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-RAW_TABLES = (
-    "inference_events",
-    "output_transitions",
-    "decision_envelopes",
-    "tool_calls",
-    "approvals",
-    "revenue",
-    "model_prices",
-)
+from inference_ledger.ingest.schema import SOURCE_TABLES
 
 _PG_TYPES = {
     "VARCHAR": "text",
@@ -61,7 +53,7 @@ def postgres_dsn_from_env(env: Mapping[str, str] | None = None) -> str:
 
 
 def sync_raw_zone(
-    warehouse: Path, dsn: str, tables: tuple[str, ...] = RAW_TABLES
+    warehouse: Path, dsn: str, tables: tuple[str, ...] = SOURCE_TABLES
 ) -> dict[str, int]:
     """Replace schema `raw` on the server with the warehouse's raw tables; rows per table."""
     import psycopg2

@@ -7,23 +7,10 @@ from pathlib import Path
 
 import duckdb
 
-# Raw tables produced by ingestion and declared as dbt sources (asset key ["raw", table]).
-RAW_TABLES = (
-    "inference_events",
-    "output_transitions",
-    "decision_envelopes",
-    "tool_calls",
-    "approvals",
-    "revenue",
-    "model_prices",
-)
-DATED_TABLES = (
-    "inference_events",
-    "output_transitions",
-    "decision_envelopes",
-    "tool_calls",
-    "approvals",
-)
+from inference_ledger.ingest.schema import DATED_SOURCE_TABLES as DATED_TABLES
+from inference_ledger.ingest.schema import SOURCE_TABLES as RAW_TABLES
+
+__all__ = ["DATED_TABLES", "RAW_TABLES", "partition_stats"]
 
 
 def partition_stats(warehouse: Path, day: dt.date) -> dict[str, dict[str, float]]:

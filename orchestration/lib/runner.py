@@ -86,7 +86,13 @@ def warehouse_run_lock(
         started = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         handle.write(f"run by pid {os.getpid()} since {started}")
         handle.flush()
-        yield
+        try:
+            yield
+        finally:
+            # Cleared before the lock is released, so nobody reads a finished run as holder.
+            handle.seek(0)
+            handle.truncate()
+            handle.flush()
     finally:
         handle.close()
 

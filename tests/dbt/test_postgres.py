@@ -11,7 +11,6 @@ import datetime as dt
 import math
 from collections.abc import Callable
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -20,28 +19,10 @@ import pytest
 from dbt_harness import BuiltWarehouse
 
 from inference_ledger.dbt_runner import DbtInvocation, run_dbt
+from inference_ledger.serving.postgres import sync_raw_zone
 
 pytestmark = pytest.mark.postgres
 
-RAW_TABLES = (
-    "inference_events",
-    "output_transitions",
-    "decision_envelopes",
-    "tool_calls",
-    "approvals",
-    "revenue",
-    "model_prices",
-)
-
-PG_TYPES = {
-    "VARCHAR": "text",
-    "TIMESTAMP": "timestamp",
-    "DATE": "date",
-    "DOUBLE": "double precision",
-    "BIGINT": "bigint",
-    "INTEGER": "integer",
-    "BOOLEAN": "boolean",
-}
 
 HEADLINE = {
     "fct_cost_per_outcome": "date_day, model_version, prompt_version, feature, tenant_id",
@@ -54,28 +35,6 @@ HEADLINE = {
     "audit_gaps": "output_id",
     "fct_metric_health": "metric, period_grain, period_start, scope, scope_id",
 }
-
-
-def copy_raw_zone(warehouse: Path, work: Path, dsn: str) -> None:
-    """Create schema raw on PostgreSQL with the DuckDB raw tables' columns and rows."""
-    duck = duckdb.connect(str(warehouse), read_only=True)
-    pg = psycopg2.connect(dsn)
-    try:
-        with pg, pg.cursor() as cur:
-            cur.execute("drop schema if exists raw cascade; create schema raw")
-            for table in RAW_TABLES:
-                columns = duck.execute(f"describe raw.{table}").fetchall()
-                ddl = ", ".join(f'"{name}" {PG_TYPES[kind]}' for name, kind, *_ in columns)
-                cur.execute(f"create table raw.{table} ({ddl})")
-                csv_path = work / f"{table}.csv"
-                duck.execute(f"copy raw.{table} to '{csv_path.as_posix()}' (header, format csv)")
-                with csv_path.open(encoding="utf-8") as handle:
-                    cur.copy_expert(
-                        f"copy raw.{table} from stdin with (format csv, header)", handle
-                    )
-    finally:
-        pg.close()
-        duck.close()
 
 
 def _normal(value: Any) -> Any:
@@ -101,7 +60,7 @@ def postgres_build(
 ) -> tuple[BuiltWarehouse, str]:
     built = build_scenario("undo-margin-killer")
     work = tmp_path_factory.mktemp("dbt-postgres")
-    copy_raw_zone(built.path, work, postgres_server.dsn)
+    sync_raw_zone(built.path, postgres_server.dsn)
     env = {
         "LEDGER_DBT_TARGET": "postgres",
         "LEDGER_PG_HOST": postgres_server.host,

@@ -35,6 +35,8 @@ RAW_SPECS = [
     partitions_def=daily_partitions,
     pool=WAREHOUSE_POOL,
     can_subset=True,
+    # A backfill over many days is one run: ingestion is file-driven, not per day.
+    backfill_policy=dg.BackfillPolicy.single_run(),
 )
 def ingest_raw_zone(context: dg.AssetExecutionContext, ledger: LedgerResource):
     """Load new and changed landing files into the raw zone, exactly once."""
@@ -54,7 +56,9 @@ def ingest_raw_zone(context: dg.AssetExecutionContext, ledger: LedgerResource):
         f"{int(result.total('records_loaded'))} loaded, "
         f"{int(result.total('records_quarantined'))} quarantined"
     )
-    day = dt.date.fromisoformat(context.partition_key)
+    # Metadata describes the run's (last) day; a backfill range reports its last day.
+    last_key = context.partition_key_range.end if context.has_partition_key_range else None
+    day = dt.date.fromisoformat(last_key or context.partition_key)
     stats = partition_stats(settings.warehouse_path, day)
     for key in context.selected_asset_keys:
         table = key.path[-1]

@@ -10,10 +10,12 @@ step, so Great Expectations is initialised once per step, not once per check.
 import datetime as dt
 import json
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 import dagster as dg
 
 from expectations import ERROR, MART_SUITES, RAW_SUITES, WARN, SuiteSpec, run_quality
+from expectations.runner import SuiteResult
 from orchestration.defs.resources import WAREHOUSE_POOL, LedgerResource
 
 SEVERITY = {ERROR: dg.AssetCheckSeverity.ERROR, WARN: dg.AssetCheckSeverity.WARN}
@@ -82,38 +84,17 @@ def _results(
             "threads": settings.duckdb_threads,
         },
     )
+    # A raw suite may have validated several days (every day the run's ingest touched):
+    # one check result per check, failing when any day failed.
+    by_check: dict[dg.AssetCheckKey, list[tuple[SuiteResult, Any]]] = {}
     for result in results:
         key = asset_key_for(result.spec, mart_key_prefix)
-        for o in result.outcomes:
-            if dg.AssetCheckKey(key, o.check) not in selected:
-                continue
-            metadata: dict[str, object] = {
-                "success": o.success,
-                "severity": o.severity,
-                "suite": o.suite,
-                "expectation_type": o.expectation_type,
-                "column": o.column or "",
-                "partition": str(result.partition or ""),
-                "rows_validated": result.rows,
-                "observed_value": dg.MetadataValue.json({"value": o.observed_value}),
-                "unexpected_count": dg.MetadataValue.int(int(o.unexpected_count or 0)),
-                "unexpected_percent": dg.MetadataValue.float(float(o.unexpected_percent or 0.0)),
-                "sample_failing_keys": dg.MetadataValue.json(list(o.sample)),
-            }
-            if o.exception:
-                metadata["exception"] = o.exception
-            yield dg.AssetCheckResult(
-                asset_key=key,
-                check_name=o.check,
-                passed=o.success,
-                severity=(
-                    dg.AssetCheckSeverity.ERROR
-                    if o.severity == ERROR
-                    else dg.AssetCheckSeverity.WARN
-                ),
-                metadata=metadata,
-                description=o.why,
-            )
+        for outcome in result.outcomes:
+            check_key = dg.AssetCheckKey(key, outcome.check)
+            if check_key in selected:
+                by_check.setdefault(check_key, []).append((result, outcome))
+    for check_key, pairs in by_check.items():
+        yield _check_result(check_key, pairs)
     context.log.info(
         "quality: "
         + json.dumps(
@@ -125,6 +106,47 @@ def _results(
                 for r in results
             }
         )
+    )
+
+
+def _check_result(
+    check_key: dg.AssetCheckKey, pairs: list[tuple[SuiteResult, Any]]
+) -> dg.AssetCheckResult:
+    failed = [(r, o) for r, o in pairs if not o.success]
+    first = pairs[0][1]
+    shown = failed[0] if failed else pairs[-1]
+    sample: list[Any] = []
+    for _, outcome in failed:
+        sample.extend(outcome.sample)
+    metadata: dict[str, object] = {
+        "success": not failed,
+        "severity": first.severity,
+        "suite": first.suite,
+        "expectation_type": first.expectation_type,
+        "column": first.column or "",
+        "partition": str(shown[0].partition or ""),
+        "days_validated": len(pairs),
+        "days_failed": dg.MetadataValue.json(sorted(str(r.partition) for r, _ in failed)),
+        "rows_validated": sum(r.rows for r, _ in pairs),
+        "observed_value": dg.MetadataValue.json({"value": shown[1].observed_value}),
+        "unexpected_count": dg.MetadataValue.int(
+            sum(int(o.unexpected_count or 0) for _, o in pairs)
+        ),
+        "unexpected_percent": dg.MetadataValue.float(float(shown[1].unexpected_percent or 0.0)),
+        "sample_failing_keys": dg.MetadataValue.json(sample[:20]),
+    }
+    exceptions = [o.exception for _, o in pairs if o.exception]
+    if exceptions:
+        metadata["exception"] = exceptions[0]
+    return dg.AssetCheckResult(
+        asset_key=check_key.asset_key,
+        check_name=check_key.name,
+        passed=not failed,
+        severity=dg.AssetCheckSeverity.ERROR
+        if first.severity == ERROR
+        else dg.AssetCheckSeverity.WARN,
+        metadata=metadata,
+        description=first.why,
     )
 
 
