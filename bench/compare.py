@@ -417,7 +417,9 @@ def child(argv: list[str]) -> int:
 
 # --- report ----------------------------------------------------------------------------------
 def _ratio(a: float | None, b: float | None) -> str:
-    return f"{a / b:.1f}x" if a and b else "—"
+    if not (a and b):
+        return "—"
+    return f"{a / b:.1f}x" if a / b >= 1 else f"{a / b:.2f}x"
 
 
 def render(store: dict[str, Any]) -> str:
