@@ -207,33 +207,28 @@ def latest_partition(con: duckdb.DuckDBPyConnection, table: str) -> dt.date | No
     return con.execute(f"SELECT max(event_date) FROM {table}").fetchall()[0][0]
 
 
-def days_loaded_by_latest_ingest(con: duckdb.DuckDBPyConnection, table: str) -> set[dt.date]:
-    """Event dates that the newest ingest run loaded rows for: the run's new data.
+def days_loaded_by_ingest(
+    con: duckdb.DuckDBPyConnection, table: str, ingest_run_id: str
+) -> set[dt.date]:
+    """Event dates an ingest run loaded rows for: that run's new data, whatever its dates.
 
-    File-driven ingestion loads whatever arrived, whatever its event date (late events,
-    backfilled files, impossible future timestamps), so validating only the run's partition
-    would let such rows through unchecked.
+    File-driven ingestion loads whatever arrived (late events, backfilled files, impossible
+    future timestamps); validating only the run's partition would let such rows through.
     """
-    try:
-        rows = con.execute(
-            f"""
-            SELECT DISTINCT event_date FROM {table}
-            WHERE ingest_run_id = (
-                SELECT ingest_run_id FROM raw.ingest_manifest
-                WHERE records_loaded > 0
-                ORDER BY ingested_at DESC LIMIT 1)
-            """
-        ).fetchall()
-    except duckdb.Error:
-        return set()
+    rows = con.execute(
+        f"SELECT DISTINCT event_date FROM {table} WHERE ingest_run_id = ?", [ingest_run_id]
+    ).fetchall()
     return {row[0] for row in rows if row[0] is not None}
 
 
 def days_to_validate(
-    con: duckdb.DuckDBPyConnection, table: str, partition: dt.date | None
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    partition: dt.date | None,
+    ingest_run_id: str | None = None,
 ) -> list[dt.date | None]:
-    """The run's partition plus every day the newest ingest touched (newest day by default)."""
-    days = days_loaded_by_latest_ingest(con, table)
+    """The partition plus every day `ingest_run_id` loaded (the newest day by default)."""
+    days = days_loaded_by_ingest(con, table, ingest_run_id) if ingest_run_id else set()
     if partition is not None:
         days.add(partition)
     if not days:
@@ -246,6 +241,7 @@ def validate_warehouse(
     run: QualityRun,
     suites: Iterable[SuiteSpec] = ALL_SUITES,
     partition: dt.date | None = None,
+    ingest_run_id: str | None = None,
 ) -> list[SuiteResult]:
     """Validate raw suites day by day (see `days_to_validate`) and marts whole."""
     results = []
@@ -253,7 +249,7 @@ def validate_warehouse(
         days: list[dt.date | None] = [None]
         try:
             if not spec.is_mart:
-                days = days_to_validate(con, spec.table, partition)
+                days = days_to_validate(con, spec.table, partition, ingest_run_id)
         except duckdb.Error as error:
             results.append(run.failed_load(spec, partition, error))
             continue
@@ -275,6 +271,7 @@ def run_quality(
     report_dir: Path | None = None,
     config: QualityConfig | None = None,
     duckdb_config: dict[str, Any] | None = None,
+    ingest_run_id: str | None = None,
 ) -> list[SuiteResult]:
     """Validate, append every outcome to `quality.dq_validation_results`, build Data Docs.
 
@@ -285,7 +282,7 @@ def run_quality(
     run = QualityRun(run_id=run_id, config=config, docs_dir=docs_dir)
     con = duckdb.connect(str(warehouse), config=duckdb_config or {})
     try:
-        results = validate_warehouse(con, run, suites, partition)
+        results = validate_warehouse(con, run, suites, partition, ingest_run_id)
         store.append_results(con, run.run_id, results)
     finally:
         con.close()

@@ -18,6 +18,7 @@ from expectations import ERROR, MART_SUITES, RAW_SUITES, WARN, SuiteSpec, run_qu
 from expectations.runner import SuiteResult
 from orchestration.defs.resources import WAREHOUSE_POOL, LedgerResource
 
+RAW_EVENTS_KEY = dg.AssetKey(["raw", "inference_events"])
 SEVERITY = {ERROR: dg.AssetCheckSeverity.ERROR, WARN: dg.AssetCheckSeverity.WARN}
 
 
@@ -56,6 +57,15 @@ def _partition(context: dg.AssetCheckExecutionContext) -> dt.date | None:
     return dt.date.fromisoformat(tag) if tag else None
 
 
+def _ingest_run_of(context: dg.AssetCheckExecutionContext) -> str | None:
+    """The ingest run id of this Dagster run's ingestion, when this run ingested."""
+    event = context.instance.get_latest_materialization_event(RAW_EVENTS_KEY)
+    if event is None or event.run_id != context.run.run_id:
+        return None
+    value = event.asset_materialization.metadata.get("ingest_run_id")
+    return str(value.value) if value is not None else None
+
+
 def _results(
     context: dg.AssetCheckExecutionContext,
     ledger: LedgerResource,
@@ -77,6 +87,7 @@ def _results(
         settings.warehouse_path,
         wanted,
         partition=partition,
+        ingest_run_id=_ingest_run_of(context),
         run_id=context.run.run_id,
         report_dir=settings.report_dir,
         duckdb_config={
