@@ -76,9 +76,8 @@ def _generate(settings: Settings, args: argparse.Namespace) -> None:
             format="mixed",
         )
     )
-    print(
-        f"generated {result.events:,} events in {time.monotonic() - started:.0f} s into {landing}"
-    )
+    elapsed = time.monotonic() - started
+    print(f"generated {result.inference_events:,} events in {elapsed:.0f} s into {landing}")
 
 
 def _headline(settings: Settings) -> list[tuple[str, str, str, float | None]]:
