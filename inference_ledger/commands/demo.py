@@ -40,7 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=70,
         help="days of the story that have happened when the demo runs (default 70)",
     )
-    parser.add_argument("--events-per-day", type=int, default=3000, help="default 3000")
+    parser.add_argument("--events-per-day", type=int, default=1500, help="default 1500")
     parser.add_argument("--seed", type=int, default=7)
     parser.set_defaults(func=demo, landing=None, wait=0.0)
 
