@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,7 +83,8 @@ def build_args(invocation: DbtInvocation) -> list[str]:
 
 
 @contextmanager
-def _environment(env: Mapping[str, str] | None):
+def temporary_environment(env: Mapping[str, str] | None) -> Iterator[None]:
+    """Apply `env` to this process for the duration of the block, then restore it."""
     saved = {key: os.environ.get(key) for key in (env or {})}
     os.environ.update(env or {})
     try:
@@ -105,7 +106,7 @@ def run_dbt(
     """
     from dbt.cli.main import dbtRunner
 
-    with _environment(env):
+    with temporary_environment(env):
         try:
             result = dbtRunner().invoke(build_args(invocation))
         finally:

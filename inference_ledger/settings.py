@@ -72,10 +72,17 @@ def load_settings() -> Settings:
     )
 
 
+def child_environment(settings: Settings) -> dict[str, str]:
+    """Resolved settings as environment variables for child processes (dbt reads `env_var`)."""
+    return {
+        "LEDGER_HOME": str(settings.home),
+        "LEDGER_WAREHOUSE": str(settings.warehouse_path),
+        "LEDGER_DBT_TARGET": settings.dbt_target,
+        "LEDGER_DUCKDB_MEMORY_LIMIT": settings.duckdb_memory_limit,
+        "LEDGER_DUCKDB_THREADS": str(settings.duckdb_threads),
+    }
+
+
 def export_environment(settings: Settings) -> None:
-    """Expose resolved settings to child processes (dbt reads them through `env_var`)."""
-    os.environ["LEDGER_HOME"] = str(settings.home)
-    os.environ["LEDGER_WAREHOUSE"] = str(settings.warehouse_path)
-    os.environ["LEDGER_DBT_TARGET"] = settings.dbt_target
-    os.environ["LEDGER_DUCKDB_MEMORY_LIMIT"] = settings.duckdb_memory_limit
-    os.environ["LEDGER_DUCKDB_THREADS"] = str(settings.duckdb_threads)
+    """Expose resolved settings to every later child of this process (command entry points)."""
+    os.environ.update(child_environment(settings))

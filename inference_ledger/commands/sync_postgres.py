@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
-from inference_ledger.settings import SettingsError, export_environment, load_settings
+from inference_ledger.settings import SettingsError, load_settings
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -51,16 +50,16 @@ def run(args: argparse.Namespace) -> int:
     print("raw zone copied: " + ", ".join(f"{t}={n}" for t, n in counts.items()))
     if not args.build:
         return 0
-    export_environment(settings)
-    os.environ["LEDGER_DBT_TARGET"] = "postgres"
     try:
+        # Applied for the dbt call only: this process's own settings stay as they were.
         run_dbt(
             DbtInvocation(
                 command="build",
                 target="postgres",
                 target_path=settings.home / "dbt" / "target-postgres",
                 log_path=settings.home / "dbt" / "logs",
-            )
+            ),
+            env={"LEDGER_DBT_TARGET": "postgres", "LEDGER_WAREHOUSE": str(settings.warehouse_path)},
         )
     except DbtRunError as exc:
         print(f"ledger: {exc}", file=sys.stderr)

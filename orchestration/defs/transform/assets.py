@@ -19,8 +19,8 @@ from dagster_dbt import (
     group_from_dbt_resource_props_fallback_to_directory,
 )
 
-from inference_ledger.dbt_runner import window_vars
-from inference_ledger.settings import export_environment, load_settings
+from inference_ledger.dbt_runner import temporary_environment, window_vars
+from inference_ledger.settings import child_environment, load_settings
 from orchestration.defs.automation.freshness import with_mart_freshness
 from orchestration.defs.ingest.assets import daily_partitions
 from orchestration.defs.resources import WAREHOUSE_POOL
@@ -82,11 +82,11 @@ def ledger_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     context.log.info(f"dbt {' '.join(args)}")
     # One target directory per ledger home: runs never overlap (one writer), and reusing it
     # lets dbt parse partially instead of from scratch.
-    # The dbt process reads the warehouse location and limits through `env_var`.
-    export_environment(settings)
     target_path = settings.home / "dbt" / "target"
-    invocation = dbt.cli(args, context=context, target_path=target_path, raise_on_error=False)
-    yield from invocation.stream()
+    # The dbt process reads the warehouse location and limits through `env_var`.
+    with temporary_environment(child_environment(settings)):
+        invocation = dbt.cli(args, context=context, target_path=target_path, raise_on_error=False)
+        yield from invocation.stream()
     if invocation.is_successful():
         if mode == NIGHTLY:  # a backfill models its window only: late rows stay pending
             record_build(settings.warehouse_path, newest_run)
