@@ -10,14 +10,6 @@ manual's flat `inference_events` table (one row per call with `result_id`, `time
 from __future__ import annotations
 
 import datetime as dt
-import glob
-import os
-import pwd
-import shutil
-import socket
-import subprocess
-import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,6 +17,7 @@ from pathlib import Path
 import psycopg2
 
 from bench.alternatives.results import HIDDEN_TRIGGERS, PLACEHOLDERS, Results, from_rows
+from inference_ledger.devtools.local_postgres import local_postgres
 
 # CSV with delimiter and quote characters that never occur in JSON text: one line, one value.
 COPY_LINES = "COPY {table} (doc) FROM STDIN WITH (FORMAT csv, DELIMITER E'\\x02', QUOTE E'\\x01')"
@@ -96,73 +89,14 @@ left join prices p on p.model = j->>'model_version'
 
 @contextmanager
 def server() -> Iterator[tuple[str, int]]:
-    """A throwaway cluster on 127.0.0.1 (as tests/conftest.py starts one); yields (dsn, pid)."""
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), reverse=True)
-    initdb = found[0] if found else shutil.which("initdb")
-    if not initdb:
-        raise RuntimeError("PostgreSQL binaries not found (scripts/install_system_deps.sh)")
-    bindir = Path(initdb).parent
-    # PostgreSQL refuses to run as root.
-    run_user = "nobody" if os.geteuid() == 0 else None
-
-    def as_user(argv: list[str]) -> list[str]:
-        return ["runuser", "-u", run_user, "--", *argv] if run_user else argv
-
-    datadir = Path(tempfile.mkdtemp(prefix="ledger-bench-pg-"))
-    if run_user:
-        entry = pwd.getpwnam(run_user)
-        os.chown(datadir, entry.pw_uid, entry.pw_gid)
-    pgdata = datadir / "data"
-    subprocess.run(
-        as_user([str(bindir / "initdb"), "-D", str(pgdata), "-U", "ledger", "-A", "trust"]),
-        check=True,
-        capture_output=True,
-    )
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    """A throwaway cluster on 127.0.0.1; yields (dsn, postmaster pid)."""
     # Settings a DBA would give an analytics box with this memory; fsync stays on.
-    options = (
-        f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={datadir}"
-        " -c shared_buffers=512MB -c work_mem=256MB -c maintenance_work_mem=512MB"
+    tuned = (
+        "-c shared_buffers=512MB -c work_mem=256MB -c maintenance_work_mem=512MB"
         " -c max_wal_size=4GB"
     )
-    log = datadir / "server.log"
-    subprocess.run(
-        as_user(
-            [
-                str(bindir / "pg_ctl"),
-                "-D",
-                str(pgdata),
-                "-o",
-                options,
-                "-l",
-                str(log),
-                "-w",
-                "start",
-            ]
-        ),
-        check=True,
-        capture_output=True,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
-        pid = int((pgdata / "postmaster.pid").read_text().split()[0])
-        yield f"host=127.0.0.1 port={port} user=ledger dbname=postgres", pid
-    finally:
-        subprocess.run(
-            as_user([str(bindir / "pg_ctl"), "-D", str(pgdata), "-m", "fast", "stop"]),
-            capture_output=True,
-        )
-        shutil.rmtree(datadir, ignore_errors=True)
+    with local_postgres(tuned, prefix="ledger-bench-pg-") as pg:
+        yield pg.dsn, pg.pid
 
 
 def fresh_database(dsn: str, name: str) -> str:
