@@ -33,6 +33,8 @@ class Settings:
     duckdb_threads: int
     environment: str
     pseudonymization_key: str = field(repr=False)
+    # Cap on DuckDB's spill directory ("" = DuckDB's default, 90% of free disk).
+    duckdb_max_temp_size: str = ""
 
     @property
     def is_production(self) -> bool:
@@ -69,6 +71,7 @@ def load_settings() -> Settings:
         duckdb_threads=int(os.environ.get("LEDGER_DUCKDB_THREADS", str(os.cpu_count() or 2))),
         environment=environment,
         pseudonymization_key=key,
+        duckdb_max_temp_size=os.environ.get("LEDGER_DUCKDB_MAX_TEMP_SIZE", "").strip(),
     )
 
 
@@ -80,6 +83,7 @@ def child_environment(settings: Settings) -> dict[str, str]:
         "LEDGER_DBT_TARGET": settings.dbt_target,
         "LEDGER_DUCKDB_MEMORY_LIMIT": settings.duckdb_memory_limit,
         "LEDGER_DUCKDB_THREADS": str(settings.duckdb_threads),
+        "LEDGER_DUCKDB_MAX_TEMP_SIZE": settings.duckdb_max_temp_size,
     }
 
 

@@ -39,6 +39,8 @@ def configure(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     spill = settings.home / "tmp" / "duckdb"
     spill.mkdir(parents=True, exist_ok=True)
     con.execute(f"SET temp_directory = '{spill}'")
+    if settings.duckdb_max_temp_size:
+        con.execute(f"SET max_temp_directory_size = {lit(settings.duckdb_max_temp_size)}")
     for macro in MACROS:
         con.execute(macro)
 
