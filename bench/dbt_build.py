@@ -9,8 +9,9 @@ days gives the full-build time at the same size, and an incremental `dbt run` wi
 day's partition window (`--vars start_date/end_date`, as the orchestrator runs a daily
 partition) gives the one-day incremental time; the ratio is partition / full. `--reuse`
 repeats only the last two on the warehouse of a previous run. Each dbt invocation runs in
-a fresh child process, so its peak RSS is its own. Data tests are excluded (models only).
-Prints one JSON object.
+a fresh child process, so its peak RSS and CPU seconds (user + system, all threads) are its
+own; CPU seconds stay comparable when other work shares the machine, wall seconds do not, so
+the load average is printed too. Data tests are excluded (models only). Prints one JSON object.
 """
 
 from __future__ import annotations
@@ -43,8 +44,16 @@ def _child(spec: str) -> int:
         )
     )
     seconds = time.perf_counter() - started
-    rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": seconds, "peak_rss_mib": rss_mib}))
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "cpu_seconds": usage.ru_utime + usage.ru_stime,
+                "peak_rss_mib": usage.ru_maxrss / 1024,
+            }
+        )
+    )
     return 0
 
 
@@ -140,7 +149,11 @@ def main(argv: list[str]) -> int:
     run = work / "run"
     landing, home = run / "landing", run / "home"
     warehouse = home / "warehouse.duckdb"
-    report: dict[str, object] = {"events": truth["totals"]["inference_events"], "days": args.days}
+    report: dict[str, object] = {
+        "events": truth["totals"]["inference_events"],
+        "days": args.days,
+        "load_average_1m_at_start": round(os.getloadavg()[0], 2),
+    }
     if not (args.reuse and warehouse.exists()):
         shutil.rmtree(run, ignore_errors=True)
         _stage_days(source, landing, set(day_names[:-1]))
@@ -151,6 +164,7 @@ def main(argv: list[str]) -> int:
         report["ingest_last_day_seconds"] = round(_ingest(landing, home), 2)
         lookback = _dbt(run, warehouse, "run", full_refresh=False)
         report["incremental_one_day_lookback_seconds"] = round(lookback["seconds"], 2)
+        report["incremental_one_day_lookback_cpu_seconds"] = round(lookback["cpu_seconds"], 2)
         report["incremental_peak_rss_mib"] = round(lookback["peak_rss_mib"], 1)
     full = _dbt(run, warehouse, "run", full_refresh=True)
     last = dt.date.fromisoformat(day_names[-1])
@@ -160,10 +174,16 @@ def main(argv: list[str]) -> int:
     report.update(
         {
             "full_build_seconds": round(full["seconds"], 2),
+            "full_build_cpu_seconds": round(full["cpu_seconds"], 2),
             "full_build_peak_rss_mib": round(full["peak_rss_mib"], 1),
             "incremental_one_day_partition_seconds": round(partition["seconds"], 2),
+            "incremental_partition_cpu_seconds": round(partition["cpu_seconds"], 2),
             "incremental_partition_peak_rss_mib": round(partition["peak_rss_mib"], 1),
             "incremental_to_full_ratio": round(partition["seconds"] / full["seconds"], 3),
+            "incremental_to_full_cpu_ratio": round(
+                partition["cpu_seconds"] / full["cpu_seconds"], 3
+            ),
+            "load_average_1m_at_end": round(os.getloadavg()[0], 2),
         }
     )
     print(json.dumps(report, indent=1))
