@@ -35,6 +35,9 @@ class Settings:
     pseudonymization_key: str = field(repr=False)
     # Cap on DuckDB's spill directory ("" = DuckDB's default, 90% of free disk).
     duckdb_max_temp_size: str = ""
+    # Landing files are loaded in batches of about this much input: enough rows for DuckDB
+    # to use every core and to amortize each statement and commit.
+    ingest_batch_mb: int = 256
 
     @property
     def is_production(self) -> bool:
@@ -72,6 +75,7 @@ def load_settings() -> Settings:
         environment=environment,
         pseudonymization_key=key,
         duckdb_max_temp_size=os.environ.get("LEDGER_DUCKDB_MAX_TEMP_SIZE", "").strip(),
+        ingest_batch_mb=int(os.environ.get("LEDGER_INGEST_BATCH_MB", "256")),
     )
 
 

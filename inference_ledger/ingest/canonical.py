@@ -1,9 +1,10 @@
 """Generate the DuckDB SQL that turns parsed records into canonical, typed rows.
 
-Input is a relation `(source_line, raw_text, j, parse_error)` where `j` is the record as JSON
-text. Output has one row per input record: the canonical columns, `extras`, `record_hash`,
-`record_key` and `reason` (NULL when the record is good, else the quarantine reason). The
-whole file is converted in one vectorised statement; nothing is done per row in Python.
+Input is a relation `(source_file, source_line, raw_text, j, parse_error)` where `j` is the
+record as JSON text. Output has one row per input record: the canonical columns, `extras`,
+`record_hash`, `record_key` and `reason` (NULL when the record is good, else the quarantine
+reason). A whole batch of files is converted in one vectorised statement; nothing is done
+per row in Python.
 """
 
 from __future__ import annotations
@@ -239,25 +240,56 @@ def _entries_expr(keys: str, values: str, known: list[str], prefix: str) -> str:
     )
 
 
+def _present_sources(field: Field, present: frozenset[str] | None) -> tuple[str, ...]:
+    if present is None:
+        return field.sources
+    return tuple(s for s in field.sources if s.split(".")[0] in present)
+
+
+def _only_flat_known_keys(
+    spec: KindSpec, extra_known: tuple[str, ...], present: frozenset[str] | None
+) -> bool:
+    """True when every top-level key of the file is a known flat field (no extras possible)."""
+    if present is None:
+        return False
+    known = set(extra_known) | set(CONTENT_KEYS)
+    sections = set()
+    for field in spec.fields:
+        for source in field.sources:
+            parts = source.split(".")
+            (sections if len(parts) == 2 else known).add(parts[0])
+    return present <= known - sections
+
+
 def stage_sql(
-    spec: KindSpec, source: str, extra_known: tuple[str, ...] = (), keep_json: bool = False
+    spec: KindSpec,
+    source: str,
+    extra_known: tuple[str, ...] = (),
+    keep_json: bool = False,
+    present: frozenset[str] | None = None,
 ) -> str:
     """A SELECT producing canonical rows plus `reason` for every record of `source`.
 
     Only quarantined rows keep their raw text, and the parsed JSON is kept only when asked
     (nested envelopes need it), so the staged table stays narrow on large files.
+    `present`, the set of top-level keys that occur anywhere in `source`, narrows the parse
+    to the aliases the file actually uses and skips the per-record search for unknown keys
+    when the file has none; the result is the same as without it.
     """
     fields = spec.fields
-    structure = json.dumps(_structure(fields))
+    tree = _structure(tuple(Field(f.name, f.kind, _present_sources(f, present)) for f in fields))
     raw_cols = []
     for field in fields:
-        paths = [_path_expr(s) for s in field.sources]
-        expr = paths[0] if len(paths) == 1 else f"coalesce({', '.join(paths)})"
+        paths = [_path_expr(s) for s in _present_sources(field, present)]
+        if not paths:
+            expr = "NULL::VARCHAR"
+        else:
+            expr = paths[0] if len(paths) == 1 else f"coalesce({', '.join(paths)})"
         raw_cols.append(f"{expr} AS {q('r_' + field.name)}")
         if field.kind in ("int", "float"):
             raw_cols.append(f"try_cast(trim({expr}) AS DOUBLE) AS {_number_column(field)}")
     typed_cols = []
-    output_cols = ["source_line"]
+    output_cols = ["source_file", "source_line"]
     bad_checks = []
     for field in fields:
         raw = q("r_" + field.name)
@@ -309,18 +341,28 @@ def stage_sql(
         )
     hashed = ", ".join(f"{lit(f.name)}: {q(f.name)}" for f in fields)
     key_expr = f"coalesce({q(spec.key)}, record_hash)" if spec.key else "record_hash"
+    parse = (
+        f"CASE WHEN j IS NULL THEN NULL ELSE json_transform(j, {lit(json.dumps(tree))}) END"
+        if tree
+        else "NULL"
+    )
+    extras_entries = (
+        "NULL::STRUCT(key VARCHAR, value JSON)[]"
+        if _only_flat_known_keys(spec, extra_known, present)
+        else _extras_entries_expr(spec, extra_known)
+    )
     return f"""
 WITH parsed AS (
-  SELECT source_line, raw_text, j, parse_error,
-         CASE WHEN j IS NULL THEN NULL ELSE json_transform(j, {lit(structure)}) END AS s
+  SELECT source_file, source_line, raw_text, j, parse_error,
+         {parse} AS s
   FROM {source}
 ), raw_values AS (
-  SELECT source_line, raw_text, j, parse_error, {", ".join(raw_cols)}
+  SELECT source_file, source_line, raw_text, j, parse_error, {", ".join(raw_cols)}
   FROM parsed
 ), typed AS (
   SELECT * EXCLUDE (_extras_entries), {", ".join(typed_cols)},
          {_extras_expr("_extras_entries")} AS extras
-  FROM (SELECT *, {_extras_entries_expr(spec, extra_known)} AS _extras_entries FROM raw_values)
+  FROM (SELECT *, {extras_entries} AS _extras_entries FROM raw_values)
 ), hashed AS (
   SELECT *, sha256(to_json({{{hashed}, 'extras': extras}})::VARCHAR) AS record_hash,
          CASE {" ".join(reason_arms)} ELSE NULL END AS reason

@@ -1,10 +1,12 @@
 """One ingestion run: landing files → canonical raw zone, each file exactly once.
 
-Every file is processed in its own warehouse transaction that also writes its manifest row,
-so a file is either fully loaded and recorded or not at all (a crash rolls it back and the
-next run does it again). Parquet partitions are rewritten after the warehouse commits; the
-partitions to rewrite are recorded in the same transaction, so a crash in between is
-repaired by the next run.
+Files are loaded in batches of the same record kind: one set of vectorised statements
+canonicalizes, de-duplicates and inserts the whole batch, and one warehouse transaction
+writes the batch's rows together with a manifest row per file, so every file is either fully
+loaded and recorded or not at all (a crash rolls the batch back and the next run does it
+again; a batch that fails is retried file by file, so one bad file cannot block the rest).
+Parquet partitions are rewritten after the warehouse commits; the partitions to rewrite are
+recorded in the same transaction, so a crash in between is repaired by the next run.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from inference_ledger.ingest.fields import (
     KindSpec,
 )
 from inference_ledger.ingest.landing import LandingFile, content_hash, discover
-from inference_ledger.ingest.readers import SRC, UnreadableFile, load_source
+from inference_ledger.ingest.readers import UnreadableFile, load_source
 from inference_ledger.ingest.schema import PARTITIONED_TABLES, record_table_columns
 from inference_ledger.ingest.warehouse import export_parquet, mark_dirty, open_warehouse
 from inference_ledger.settings import Settings, load_settings
@@ -39,6 +41,10 @@ RAW_TEXT_LIMIT = 4096
 SEED_OVERRIDES = Path(__file__).resolve().parents[2] / "dbt_project/seeds/model_price_overrides.csv"
 SEED_SOURCE = "seed:model_price_overrides.csv"
 SUCCESS_STATUSES = ("ingested", "duplicate_file", "quarantined")
+# All files of one batch share a temp table: (source_file, source_line, raw_text, j, parse_error).
+BATCH = "_batch"
+# Parquet and gzip are read at several times their size on disk.
+COMPRESSED_EXPANSION = 8
 RECORD_TABLES = (
     "inference_events",
     "output_transitions",
@@ -49,6 +55,22 @@ RECORD_TABLES = (
     "model_prices",
     "quarantine",
 )
+
+
+@dataclass(frozen=True)
+class PendingFile:
+    """A landing file that is new or changed since its last successful load."""
+
+    file: LandingFile
+    digest: str
+    version: int
+    replacing: bool  # an earlier version was loaded: its rows are replaced
+
+    @property
+    def weight(self) -> int:
+        """Estimated bytes of records, for sizing batches."""
+        expanded = self.file.compressed or self.file.fmt == "parquet"
+        return self.file.size * (COMPRESSED_EXPANSION if expanded else 1)
 
 
 class AccountingError(RuntimeError):
@@ -119,14 +141,27 @@ class _Run:
     def scalar(self, sql: str, params: list[object] | None = None) -> object:
         return self.con.execute(sql, params or []).fetchone()[0]
 
-    def quarantine(self, file: LandingFile, source: str, kind: str) -> int:
+    def per_file(self, sql: str) -> dict[str, int]:
+        """`sql` selects (source_file, count) pairs."""
+        return {row[0]: int(row[1]) for row in self.con.execute(sql).fetchall()}
+
+    def quarantine(self, source: str, kind: str) -> dict[str, int]:
         self.con.execute(
             f"""INSERT INTO raw.quarantine
-                SELECT ?, source_line, ?, reason, {_redacted("raw_text")}, ?, now()::TIMESTAMP
+                SELECT source_file, source_line, ?, reason, {_redacted("raw_text")}, ?,
+                       now()::TIMESTAMP
                 FROM {source} WHERE reason IS NOT NULL""",
-            [file.relpath, kind, self.run_id],
+            [kind, self.run_id],
         )
-        return int(self.scalar(f"SELECT count(*) FROM {source} WHERE reason IS NOT NULL"))
+        return self.per_file(
+            f"SELECT source_file, count(*) FROM {source} WHERE reason IS NOT NULL GROUP BY 1"
+        )
+
+    def start_batch(self) -> None:
+        self.con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE {BATCH} (source_file VARCHAR, source_line BIGINT,
+                raw_text VARCHAR, j VARCHAR, parse_error VARCHAR)"""
+        )
 
     def stage(
         self,
@@ -136,17 +171,27 @@ class _Run:
         extra_known: tuple[str, ...] = (),
         keep_json: bool = False,
     ) -> None:
-        sql = stage_sql(spec, source, extra_known, keep_json)
+        present = frozenset(
+            r[0]
+            for r in self.con.execute(
+                f"SELECT DISTINCT unnest(json_keys(j)) FROM {source} WHERE j IS NOT NULL"
+            ).fetchall()
+        )
+        sql = stage_sql(spec, source, extra_known, keep_json, present)
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE {target} AS {sql}")
 
     def dedup(self, stage: str, table: str, key_column: str, target: str) -> None:
-        """Keep good rows whose key is new in this file and in the table (first line wins)."""
+        """Keep good rows whose key is new in the batch and in the table (first line wins)."""
         self.con.execute(
             f"""CREATE OR REPLACE TEMP TABLE {target} AS
                 SELECT s.* FROM {stage} s
                 ANTI JOIN raw.{q(table)} t ON t.{q(key_column)} = s.record_key
                 WHERE s.reason IS NULL
-                QUALIFY row_number() OVER (PARTITION BY s.record_key ORDER BY s.source_line) = 1"""
+                QUALIFY row_number() OVER (PARTITION BY s.record_key
+                                           ORDER BY s.source_file, s.source_line) = 1
+                -- Back in file order, so rows land clustered by day as the files are and
+                -- later reads of one day (Parquet export, dbt windows) skip the others.
+                ORDER BY s.source_file, s.source_line"""
         )
 
     def user_map(self, source: str) -> None:
@@ -171,7 +216,6 @@ class _Run:
         self,
         table: str,
         source: str,
-        file: LandingFile,
         overrides: dict[str, str],
         *,
         from_clause: str | None = None,
@@ -189,8 +233,6 @@ class _Run:
                 exprs.append(f"{overrides[name]} AS {q(name)}")
             elif name == "event_date":
                 exprs.append(f"CAST({alias}.event_ts AS DATE) AS event_date")
-            elif name == "source_file":
-                exprs.append(f"{lit(file.relpath)} AS source_file")
             elif name == "ingest_run_id":
                 exprs.append(f"{lit(self.run_id)} AS ingest_run_id")
             else:
@@ -201,7 +243,7 @@ class _Run:
         )
         if table in PARTITIONED_TABLES:
             mark_dirty(self.con, table, f"SELECT CAST(event_ts AS DATE) FROM {source}")
-        return int(self.scalar(f"SELECT count(*) FROM {source}"))
+        return self.per_file(f"SELECT source_file, count(*) FROM {source} GROUP BY 1")
 
     # --- prices ----------------------------------------------------------------------------
     def _insert_price_rows(self, rows: list[pricing.ModelPrice], source_file: str) -> None:
@@ -300,10 +342,10 @@ class _Run:
         return changed
 
     # --- record kinds ----------------------------------------------------------------------
-    def load_events(self, file: LandingFile) -> tuple[int, int]:
-        spec = KIND_SPECS[file.kind or "events"]
-        self.stage(spec, SRC, "_stage")
-        quarantined = self.quarantine(file, "_stage", "inference_event")
+    def load_events(self, kind: str) -> tuple[dict[str, int], dict[str, int]]:
+        spec = KIND_SPECS[kind]
+        self.stage(spec, BATCH, "_stage")
+        quarantined = self.quarantine("_stage", "inference_event")
         self.dedup("_stage", "inference_events", "event_id", "_load")
         self.resolve_new_models("_load")
         self.user_map("_load")
@@ -325,7 +367,6 @@ class _Run:
         loaded = self.insert(
             "inference_events",
             "_load",
-            file,
             {
                 "event_id": "e.record_key",
                 "input_tokens": "e._input_tokens_logged",
@@ -360,15 +401,16 @@ class _Run:
         )
         return loaded, quarantined
 
-    def load_flat(self, file: LandingFile) -> tuple[int, int]:
-        spec = KIND_SPECS[file.kind or ""]
-        self.stage(spec, SRC, "_stage")
-        quarantined = self.quarantine(file, "_stage", spec.kind)
+    def load_flat(self, kind: str) -> tuple[dict[str, int], dict[str, int]]:
+        spec = KIND_SPECS[kind]
+        self.stage(spec, BATCH, "_stage")
+        quarantined = self.quarantine("_stage", spec.kind)
         if spec.kind == "prices":
             self.con.execute(
                 """CREATE OR REPLACE TEMP TABLE _load AS SELECT * FROM _stage
                    WHERE reason IS NULL
-                   QUALIFY row_number() OVER (PARTITION BY record_key ORDER BY source_line) = 1"""
+                   QUALIFY row_number() OVER (PARTITION BY record_key
+                                              ORDER BY source_file, source_line) = 1"""
             )
             self.con.execute(
                 f"""INSERT INTO raw.model_prices BY NAME
@@ -379,12 +421,13 @@ class _Run:
                            coalesce(cached_input_per_mtok_usd, input_per_mtok_usd)
                              AS cached_input_per_mtok_usd,
                            coalesce(per_request_usd, 0.0) AS per_request_usd,
-                           'override' AS source, {lit(file.relpath)} AS source_file, source_line,
+                           'override' AS source, source_file, source_line,
                            record_hash, {lit(self.run_id)} AS ingest_run_id
                     FROM _load"""
             )
             self._drop_shadowed_prices()
-            return int(self.scalar("SELECT count(*) FROM _load")), quarantined
+            loaded = self.per_file("SELECT source_file, count(*) FROM _load GROUP BY 1")
+            return loaded, quarantined
         key_column = spec.key or "record_hash"
         self.dedup("_stage", spec.table, key_column, "_load")
         overrides = {key_column: "s.record_key"} if spec.key else {}
@@ -397,13 +440,13 @@ class _Run:
                 "coalesce(s.status, CASE WHEN s.success THEN 'success' "
                 "WHEN NOT s.success THEN 'failed' END)"
             )
-        loaded = self.insert(spec.table, "_load", file, overrides)
+        loaded = self.insert(spec.table, "_load", overrides)
         return loaded, quarantined
 
-    def load_envelopes(self, file: LandingFile) -> tuple[int, int]:
+    def load_envelopes(self) -> tuple[dict[str, int], dict[str, int]]:
         spec = KIND_SPECS["envelopes"]
         arrays = tuple(a for names in ENVELOPE_CHILD_ARRAYS.values() for a in names)
-        self.stage(spec, SRC, "_stage_env", extra_known=arrays, keep_json=True)
+        self.stage(spec, BATCH, "_stage_env", extra_known=arrays, keep_json=True)
         # Nested tool calls and approvals inherit the envelope's ids and time unless they
         # carry their own; a bad child quarantines its whole envelope (one record, one fate).
         for child, names in ENVELOPE_CHILD_ARRAYS.items():
@@ -411,7 +454,7 @@ class _Run:
             arrays_expr = ", ".join(f"t.{q(n)}" for n in names)
             self.con.execute(
                 f"""CREATE OR REPLACE TEMP TABLE _child_src AS
-                    SELECT s.source_line, c.value::VARCHAR AS raw_text,
+                    SELECT s.source_file, s.source_line, c.value::VARCHAR AS raw_text,
                            CASE WHEN try(json_type(c.value)) = 'OBJECT' THEN json_merge_patch(
                              json_object('decision_envelope_id', s.record_key,
                                          'envelope_trace_id', s.trace_id,
@@ -428,18 +471,18 @@ class _Run:
             self.stage(KIND_SPECS[child], "_child_src", f"_stage_{child}", ENVELOPE_CHILD_DEFAULTS)
             self.con.execute(
                 f"""UPDATE _stage_env SET reason = 'bad_{child[:-1]}:' || b.reason
-                    FROM (SELECT source_line, min(reason) AS reason FROM _stage_{child}
-                          WHERE reason IS NOT NULL GROUP BY source_line) b
-                    WHERE _stage_env.source_line = b.source_line
+                        FROM (SELECT source_file, source_line, min(reason) AS reason
+                          FROM _stage_{child} WHERE reason IS NOT NULL GROUP BY ALL) b
+                    WHERE _stage_env.source_file = b.source_file
+                      AND _stage_env.source_line = b.source_line
                       AND _stage_env.reason IS NULL"""
             )
-        quarantined = self.quarantine(file, "_stage_env", "decision_envelope")
+        quarantined = self.quarantine("_stage_env", "decision_envelope")
         self.dedup("_stage_env", "decision_envelopes", "envelope_id", "_load")
         self.user_map("_load")
         loaded = self.insert(
             "decision_envelopes",
             "_load",
-            file,
             {"envelope_id": "s.record_key", "user_pseudo_id": "u.user_pseudo_id"},
             from_clause="_load s LEFT JOIN _users u USING (user_id)",
         )
@@ -447,7 +490,8 @@ class _Run:
             spec_child = KIND_SPECS[child]
             self.con.execute(
                 f"""CREATE OR REPLACE TEMP TABLE _child_ok AS SELECT c.* FROM _stage_{child} c
-                    WHERE c.source_line IN (SELECT source_line FROM _load)"""
+                    SEMI JOIN _load l
+                      ON l.source_file = c.source_file AND l.source_line = c.source_line"""
             )
             self.dedup("_child_ok", spec_child.table, spec_child.key or "", "_child_load")
             overrides = {spec_child.key or "": "s.record_key"}
@@ -456,7 +500,7 @@ class _Run:
                     "coalesce(s.status, CASE WHEN s.success THEN 'success' "
                     "WHEN NOT s.success THEN 'failed' END)"
                 )
-            self.insert(spec_child.table, "_child_load", file, overrides)
+            self.insert(spec_child.table, "_child_load", overrides)
         return loaded, quarantined
 
     # --- files -----------------------------------------------------------------------------
@@ -482,17 +526,17 @@ class _Run:
             "UPDATE raw.ingest_manifest SET is_current = false WHERE source_file = ?", [relpath]
         )
 
-    def process(self, file: LandingFile, digest: str, version: int, replacing: bool) -> FileResult:
-        result = FileResult(file.relpath, file.kind, "ingested", version)
-        if replacing:
-            self.remove_version(file.relpath)
-        twin = self.con.execute(
-            """SELECT source_file, records_read FROM raw.ingest_manifest
-               WHERE content_hash = ? AND is_current AND status = 'ingested'
-                 AND source_file <> ? LIMIT 1""",
-            [digest, file.relpath],
-        ).fetchone()
+    def process_whole_file(self, item: PendingFile) -> FileResult | None:
+        """Results for files decided without reading their records, else None.
+
+        A file in an unknown folder or format is quarantined whole; a file with the same
+        bytes as one already loaded under another name is a duplicate in every record.
+        """
+        file = item.file
+        result = FileResult(file.relpath, file.kind, "quarantined", item.version)
         if file.kind is None or file.fmt is None:
+            if item.replacing:
+                self.remove_version(file.relpath)
             reason = "unknown_record_kind" if file.kind is None else "unsupported_format"
             self.con.execute(
                 f"""INSERT INTO raw.quarantine
@@ -500,52 +544,90 @@ class _Run:
                     FROM read_text(?)""",
                 [file.relpath, reason, self.run_id, str(file.path)],
             )
-            result.status = "quarantined"
             result.records_read = result.records_quarantined = 1
             return result
-        if twin is not None:
-            # Same bytes already loaded under another name: every record is a duplicate.
-            result.status = "duplicate_file"
-            result.records_read = result.records_duplicate = int(twin[1])
-            result.error = f"same content as {twin[0]}"
-            return result
-        result.records_read = load_source(self.con, file)
-        if file.kind in ("events", "otlp"):
-            loaded, quarantined = self.load_events(file)
-            days = [
-                r[0]
-                for r in self.con.execute(
-                    "SELECT DISTINCT CAST(event_ts AS DATE) FROM _load ORDER BY 1"
-                ).fetchall()
-            ]
-            # Literal dates let DuckDB skip row groups of other days in a large table.
-            day_list = ", ".join(f"DATE '{d.isoformat()}'" for d in days) or "NULL"
-            result.cost_usd = float(
-                self.scalar(
-                    f"""SELECT coalesce(sum(coalesce(inference_cost_usd, 0)
-                          + coalesce(orchestration_cost_usd, 0) + coalesce(tool_cost_usd, 0)), 0)
-                        FROM raw.inference_events WHERE event_date IN ({day_list})
-                          AND source_file = ? AND ingest_run_id = ?""",
-                    [file.relpath, self.run_id],
-                )
-            )
-        elif file.kind == "envelopes":
-            loaded, quarantined = self.load_envelopes(file)
-        else:
-            loaded, quarantined = self.load_flat(file)
-        result.records_loaded = loaded
-        result.records_quarantined = quarantined
-        stage = "_stage_env" if file.kind == "envelopes" else "_stage"
-        good = int(self.scalar(f"SELECT count(*) FROM {stage} WHERE reason IS NULL"))
-        result.records_duplicate = good - loaded
-        # Counted independently (staged good rows vs source rows), so a row lost between
-        # reading and loading fails the file instead of disappearing.
-        if result.records_duplicate < 0 or result.records_read != good + quarantined:
-            raise AccountingError(
-                f"{file.relpath}: read {result.records_read} != loaded {loaded} + "
-                f"quarantined {quarantined} + duplicate {result.records_duplicate}"
-            )
+        twin = self.con.execute(
+            """SELECT source_file, records_read FROM raw.ingest_manifest
+               WHERE content_hash = ? AND is_current AND status = 'ingested'
+                 AND source_file <> ? LIMIT 1""",
+            [item.digest, file.relpath],
+        ).fetchone()
+        if twin is None:
+            return None
+        if item.replacing:
+            self.remove_version(file.relpath)
+        result.status = "duplicate_file"
+        result.records_read = result.records_duplicate = int(twin[1])
+        result.error = f"same content as {twin[0]}"
         return result
+
+    def event_cost_by_file(self) -> dict[str, float]:
+        days = [
+            r[0]
+            for r in self.con.execute(
+                "SELECT DISTINCT CAST(event_ts AS DATE) FROM _load ORDER BY 1"
+            ).fetchall()
+        ]
+        # Literal dates let DuckDB skip row groups of other days in a large table.
+        day_list = ", ".join(f"DATE '{d.isoformat()}'" for d in days) or "NULL"
+        rows = self.con.execute(
+            f"""SELECT source_file, coalesce(sum(coalesce(inference_cost_usd, 0)
+                  + coalesce(orchestration_cost_usd, 0) + coalesce(tool_cost_usd, 0)), 0)
+                FROM raw.inference_events WHERE event_date IN ({day_list})
+                  AND ingest_run_id = ? AND source_file IN (SELECT source_file FROM _load)
+                GROUP BY 1""",
+            [self.run_id],
+        ).fetchall()
+        return {row[0]: float(row[1]) for row in rows}
+
+    def process_batch(self, items: list[PendingFile]) -> list[FileResult]:
+        """Load files of one record kind together (inside the caller's transaction)."""
+        kind = items[0].file.kind or ""
+        self.start_batch()
+        read: dict[str, int] = {}
+        for item in items:
+            if item.replacing:
+                self.remove_version(item.file.relpath)
+            read[item.file.relpath] = load_source(self.con, item.file, BATCH)
+        costs: dict[str, float] = {}
+        if kind in ("events", "otlp"):
+            loaded, quarantined = self.load_events(kind)
+            costs = self.event_cost_by_file()
+        elif kind == "envelopes":
+            loaded, quarantined = self.load_envelopes()
+        else:
+            loaded, quarantined = self.load_flat(kind)
+        stage = "_stage_env" if kind == "envelopes" else "_stage"
+        good = self.per_file(
+            f"SELECT source_file, count(*) FROM {stage} WHERE reason IS NULL GROUP BY 1"
+        )
+        results = []
+        for item in items:
+            name = item.file.relpath
+            result = FileResult(
+                name,
+                kind,
+                "ingested",
+                item.version,
+                records_read=read[name],
+                records_loaded=loaded.get(name, 0),
+                records_quarantined=quarantined.get(name, 0),
+                cost_usd=costs.get(name, 0.0),
+            )
+            result.records_duplicate = good.get(name, 0) - result.records_loaded
+            # Counted independently (staged good rows vs source rows), so a row lost between
+            # reading and loading fails the file instead of disappearing.
+            if (
+                result.records_duplicate < 0
+                or result.records_read != good.get(name, 0) + result.records_quarantined
+            ):
+                raise AccountingError(
+                    f"{name}: read {result.records_read} != loaded {result.records_loaded} + "
+                    f"quarantined {result.records_quarantined} + "
+                    f"duplicate {result.records_duplicate}"
+                )
+            results.append(result)
+        return results
 
     def write_manifest(self, file: LandingFile, digest: str, result: FileResult) -> None:
         self.con.execute(
@@ -586,38 +668,85 @@ def ingest_landing(
     started = time.monotonic()
     run_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:8]
     outcome = IngestResult(run_id)
+    batch_budget = max(1, settings.ingest_batch_mb) << 20
     with open_warehouse(settings) as con:
         run = _Run(con, settings, run_id, overrides_csv)
         export_parquet(con, settings.raw_dir, run_id)  # repair an interrupted export first
         overrides_before = run.override_fingerprint()
         run.sync_seed_overrides()
+        batch: list[PendingFile] = []
+
+        def flush() -> None:
+            if not batch:
+                return
+            for result in _commit_batch(run, batch):
+                outcome.files.append(result)
+                if progress is not None:
+                    progress(result)
+            batch.clear()
+
         for file in discover(landing):
             if kinds is not None and file.kind not in kinds:
                 continue
-            file_started = time.monotonic()
             digest = content_hash(file.path)
             previous = run.previous(file.relpath)
             if previous is not None and previous[0] == digest:
                 outcome.unchanged_files += 1
                 continue
-            version = previous[1] + 1 if previous else 1
+            item = PendingFile(file, digest, previous[1] + 1 if previous else 1, bool(previous))
+            if batch and (
+                batch[0].file.kind != file.kind
+                or any(p.digest == digest for p in batch)
+                or sum(p.weight for p in batch) + item.weight > batch_budget
+            ):
+                # A twin of a file in this batch is recognised once that file is committed.
+                flush()
+            started_file = time.monotonic()
             con.execute("BEGIN")
-            try:
-                result = run.process(file, digest, version, replacing=previous is not None)
-                run.write_manifest(file, digest, result)
-                con.execute("COMMIT")
-            except (UnreadableFile, duckdb.Error) as exc:
+            whole = run.process_whole_file(item)
+            if whole is None:
                 con.execute("ROLLBACK")
-                result = FileResult(file.relpath, file.kind, "failed", version, error=str(exc))
-                con.execute("BEGIN")
-                run.write_manifest(file, digest, result)
-                con.execute("COMMIT")
-            result.seconds = time.monotonic() - file_started
-            outcome.files.append(result)
+                batch.append(item)
+                continue
+            run.write_manifest(file, digest, whole)
+            con.execute("COMMIT")
+            whole.seconds = time.monotonic() - started_file
+            outcome.files.append(whole)
             if progress is not None:
-                progress(result)
+                progress(whole)
+        flush()
         if run.override_fingerprint() != overrides_before:
             outcome.repriced_events = run.reprice()
         outcome.parquet_files_written = export_parquet(con, settings.raw_dir, run_id)
     outcome.seconds = time.monotonic() - started
     return outcome
+
+
+def _commit_batch(run: _Run, items: list[PendingFile]) -> list[FileResult]:
+    """Load `items` in one transaction; a batch that fails is retried one file at a time."""
+    started = time.monotonic()
+    run.con.execute("BEGIN")
+    try:
+        results = run.process_batch(items)
+        for item, result in zip(items, results, strict=True):
+            run.write_manifest(item.file, item.digest, result)
+        run.con.execute("COMMIT")
+    except (UnreadableFile, duckdb.Error) as exc:
+        run.con.execute("ROLLBACK")
+        if len(items) > 1:
+            return [result for item in items for result in _commit_batch(run, [item])]
+        item = items[0]
+        failed = FileResult(
+            item.file.relpath, item.file.kind, "failed", item.version, error=str(exc)
+        )
+        run.con.execute("BEGIN")
+        run.write_manifest(item.file, item.digest, failed)
+        run.con.execute("COMMIT")
+        failed.seconds = time.monotonic() - started
+        return [failed]
+    # A batch's time is shared out by the records each file contributed.
+    elapsed = time.monotonic() - started
+    total = sum(r.records_read for r in results) or len(results)
+    for result in results:
+        result.seconds = elapsed * (result.records_read or 1) / total
+    return results

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from inference_ledger.ingest.landing import LandingFile
-from inference_ledger.ingest.pipeline import FileResult, _Run
-from inference_ledger.ingest.readers import _load_python_rows
+from inference_ledger.ingest.pipeline import BATCH, FileResult, _Run
+from inference_ledger.ingest.readers import Sink, load_python_rows
 from inference_ledger.ingest.warehouse import export_parquet, mark_dirty, open_warehouse
 from inference_ledger.settings import Settings, load_settings
 
@@ -114,7 +114,7 @@ def _load_snapshots(run: _Run, source_name: str) -> int:
                   regexp_replace(lower(j->>'context_hash'), '^sha256:', '') AS context_hash,
                   j->>'source_refs' AS source_refs, ledger_ts(j->>'created_at') AS event_ts,
                   sha256(j) AS record_hash
-           FROM _src WHERE j IS NOT NULL
+           FROM _batch WHERE j IS NOT NULL
              AND j->>'snapshot_id' NOT IN (SELECT snapshot_id FROM raw.context_snapshots)"""
     )
     run.con.execute(
@@ -143,17 +143,20 @@ def ingest_postgres(dsn: str, settings: Settings | None = None) -> dict[str, int
             newest = max((r["created_at"] for r in rows if r.get("created_at")), default=None)
             con.execute("BEGIN")
             try:
-                _load_python_rows(
-                    con,
+                run.start_batch()
+                load_python_rows(
+                    Sink(con, BATCH, source_name),
                     ((n, json.dumps(r), json.dumps(r), None) for n, r in enumerate(rows, 1)),
                 )
                 fake = LandingFile(Path(source_name), source_name, kind, "postgres", 0)
                 if kind is None:
                     count, quarantined = _load_snapshots(run, source_name), 0
-                elif kind == "envelopes":
-                    count, quarantined = run.load_envelopes(fake)
                 else:
-                    count, quarantined = run.load_flat(fake)
+                    loaded_by_file, quarantined_by_file = (
+                        run.load_envelopes() if kind == "envelopes" else run.load_flat(kind)
+                    )
+                    count = loaded_by_file.get(source_name, 0)
+                    quarantined = quarantined_by_file.get(source_name, 0)
                 result = FileResult(
                     source_name,
                     kind,

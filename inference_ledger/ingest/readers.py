@@ -1,4 +1,5 @@
-"""Load one landing file into the temp table `_src(source_line, raw_text, j, parse_error)`.
+"""Append one landing file's records to a table `(source_file, source_line, raw_text, j,
+parse_error)`.
 
 JSON lines are read by DuckDB as plain text lines (so every line keeps its number and a bad
 line can never be skipped silently), then validated with `json_valid`. Parquet rows become
@@ -25,7 +26,6 @@ from inference_ledger.ingest.otlp import flatten_otlp_document
 
 # A delimiter that cannot occur in UTF-8 text lines, so each line is exactly one column.
 _LINE_DELIMITER = "\x00\x01\x02\x03"
-SRC = "_src"
 # One record per line; a longer line fails its file loudly rather than being cut. (The
 # reader buffers a multiple of this per file, so it also bounds memory for gzip input.)
 MAX_LINE_BYTES = 8 << 20
@@ -35,23 +35,37 @@ class UnreadableFile(RuntimeError):
     """The file as a whole cannot be read (bad compression, not Parquet, ...)."""
 
 
-def load_source(con: duckdb.DuckDBPyConnection, file: LandingFile) -> int:
-    """Fill `_src` from `file`; returns the number of records read."""
+def load_source(con: duckdb.DuckDBPyConnection, file: LandingFile, target: str) -> int:
+    """Append the records of `file` to the table `target`; returns the number read."""
+    sink = Sink(con, target, file.relpath)
     try:
         if file.fmt == "parquet":
-            _load_parquet(con, file.path)
-        elif file.kind == "otlp":
-            _load_python_rows(con, _otlp_rows(file))
-        elif file.fmt == "csv":
-            _load_python_rows(con, _csv_rows(file.path))
-        else:
-            _load_json_lines(con, file.path)
+            return _load_parquet(sink, file.path)
+        if file.kind == "otlp":
+            return load_python_rows(sink, _otlp_rows(file))
+        if file.fmt == "csv":
+            return load_python_rows(sink, _csv_rows(file.path))
+        return _load_json_lines(sink, file.path)
     except (duckdb.Error, OSError, EOFError, UnicodeDecodeError, pa.ArrowException) as exc:
         raise UnreadableFile(f"{type(exc).__name__}: {exc}") from exc
-    return con.execute(f"SELECT count(*) FROM {SRC}").fetchone()[0]
 
 
-def _load_json_lines(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+class Sink:
+    """Where one source's records go: `append` inserts a SELECT of
+    (source_line, raw_text, j, parse_error) under the source's name."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, target: str, source_file: str) -> None:
+        self.con, self.target, self.source_file = con, target, source_file
+
+    def append(self, select_sql: str, params: list[object] | None = None) -> int:
+        inserted = self.con.execute(
+            f"INSERT INTO {self.target} SELECT ? AS source_file, * FROM ({select_sql})",
+            [self.source_file, *(params or [])],
+        ).fetchone()
+        return int(inserted[0]) if inserted else 0
+
+
+def _load_json_lines(sink: Sink, path: Path) -> int:
     lines = f"""
           SELECT row_number() OVER () AS source_line, line AS raw_text
           FROM read_csv(?, columns = {{'line': 'VARCHAR'}}, delim = ?, quote = '',
@@ -62,9 +76,8 @@ def _load_json_lines(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     # CRLF or mixed line endings fails there (and aborts the file's transaction); such files
     # are split on LF alone in Python instead. The scan is a memchr per chunk.
     if _has_carriage_return(path):
-        _load_python_lines(con, path)
-    else:
-        con.execute(_classify_lines_sql(lines), [str(path), _LINE_DELIMITER])
+        return _load_python_lines(sink, path)
+    return sink.append(_classify_lines_sql(lines), [str(path), _LINE_DELIMITER])
 
 
 def _has_carriage_return(path: Path, chunk_size: int = 8 << 20) -> bool:
@@ -76,7 +89,7 @@ def _has_carriage_return(path: Path, chunk_size: int = 8 << 20) -> bool:
     return False
 
 
-def _load_python_lines(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+def _load_python_lines(sink: Sink, path: Path) -> int:
     numbers: list[int] = []
     texts: list[str] = []
     opener = gzip.open if path.name.lower().endswith(".gz") else open
@@ -91,16 +104,15 @@ def _load_python_lines(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     table = pa.table(
         {"source_line": pa.array(numbers, pa.int64()), "raw_text": pa.array(texts, pa.string())}
     )
-    con.register("_py_lines", table)
+    sink.con.register("_py_lines", table)
     try:
-        con.execute(_classify_lines_sql("SELECT source_line, raw_text FROM _py_lines"))
+        return sink.append(_classify_lines_sql("SELECT source_line, raw_text FROM _py_lines"))
     finally:
-        con.unregister("_py_lines")
+        sink.con.unregister("_py_lines")
 
 
 def _classify_lines_sql(lines: str) -> str:
     return f"""
-        CREATE OR REPLACE TEMP TABLE {SRC} AS
         WITH lines AS ({lines}
         ), cleaned AS (
           SELECT source_line,
@@ -122,13 +134,12 @@ def _classify_lines_sql(lines: str) -> str:
         """
 
 
-def _load_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    described = con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()
+def _load_parquet(sink: Sink, path: Path) -> int:
+    described = sink.con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()
     columns = [row[0] for row in described]
     packed = ", ".join(f"{q(c)} := {q(c)}" for c in columns if c != "file_row_number")
-    con.execute(
+    return sink.append(
         f"""
-        CREATE OR REPLACE TEMP TABLE {SRC} AS
         SELECT source_line, j AS raw_text, j, CAST(NULL AS VARCHAR) AS parse_error
         FROM (
           SELECT file_row_number + 1 AS source_line, to_json(struct_pack({packed}))::VARCHAR AS j
@@ -139,9 +150,7 @@ def _load_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     )
 
 
-def _load_python_rows(
-    con: duckdb.DuckDBPyConnection, rows: Iterator[tuple[int, str, str | None, str | None]]
-) -> None:
+def load_python_rows(sink: Sink, rows: Iterator[tuple[int, str, str | None, str | None]]) -> int:
     lines, raws, objs, errors = [], [], [], []
     for line, raw, obj, error in rows:
         lines.append(line)
@@ -156,11 +165,11 @@ def _load_python_rows(
             "parse_error": pa.array(errors, pa.string()),
         }
     )
-    con.register("_py_src", table)
+    sink.con.register("_py_src", table)
     try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {SRC} AS SELECT * FROM _py_src")
+        return sink.append("SELECT * FROM _py_src")
     finally:
-        con.unregister("_py_src")
+        sink.con.unregister("_py_src")
 
 
 def _open_text(path: Path) -> TextIO:
