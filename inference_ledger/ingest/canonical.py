@@ -98,8 +98,15 @@ def _case_map(expr: str, mapping: dict[str, str], default: str) -> str:
     return f"CASE lower(trim({expr})) {arms} ELSE {default} END"
 
 
+def _in_list(expr: str, values: tuple[str, ...]) -> str:
+    # Not `x IN (...)` (nor list_contains): DuckDB plans a constant list of more than a few
+    # values as a join per column, which costs more than the whole conversion of a record.
+    arms = " ".join(f"WHEN {lit(v)} THEN true" for v in values)
+    return f"CASE {expr} {arms} ELSE false END"
+
+
 def _is_placeholder(expr: str) -> str:
-    return f"lower(trim({expr})) IN ({', '.join(lit(p) for p in PLACEHOLDERS)})"
+    return _in_list(f"lower(trim({expr}))", PLACEHOLDERS)
 
 
 def _number_column(field: Field) -> str:
@@ -137,9 +144,8 @@ def typed_expr(field: Field, raw: str) -> str:
         return f"CASE WHEN isfinite({_number_column(field)}) THEN {_number_column(field)} END"
     if kind == "bool":
         return (
-            f"CASE WHEN lower(trim({raw})) IN ({', '.join(lit(w) for w in TRUE_WORDS)}) THEN true "
-            f"WHEN lower(trim({raw})) IN ({', '.join(lit(w) for w in FALSE_WORDS)}) "
-            "THEN false END"
+            f"CASE WHEN {_in_list(f'lower(trim({raw}))', TRUE_WORDS)} THEN true "
+            f"WHEN {_in_list(f'lower(trim({raw}))', FALSE_WORDS)} THEN false END"
         )
     if kind == "json":
         return f"nullif(trim({raw}), '')"
@@ -261,6 +267,26 @@ def _only_flat_known_keys(
     return present <= known - sections
 
 
+def _record_hash_expr(fields: tuple[Field, ...]) -> str:
+    """SHA-256 of a record's canonical values (the same for every shape the record came in).
+
+    The values are joined with a unit separator, NULL written as a record separator. A value
+    that itself contains the unit separator would make the joined text ambiguous, so such
+    rare records are hashed from their JSON form instead (slower, always unambiguous).
+    """
+    names = [f.name for f in fields] + ["extras"]
+    joined = (
+        "concat_ws(chr(31), "
+        + ", ".join(f"coalesce(CAST({q(n)} AS VARCHAR), chr(30))" for n in names)
+        + ")"
+    )
+    as_json = "to_json({" + ", ".join(f"{lit(n)}: {q(n)}" for n in names) + "})::VARCHAR"
+    return (
+        f"CASE WHEN length({joined}) - length(replace({joined}, chr(31), '')) = {len(names) - 1} "
+        f"THEN sha256({joined}) ELSE sha256({as_json}) END"
+    )
+
+
 def stage_sql(
     spec: KindSpec,
     source: str,
@@ -339,7 +365,6 @@ def stage_sql(
         reason_arms.append(
             "WHEN " + " OR ".join(f"{q(t)} < 0" for t in tokens) + " THEN 'negative_tokens'"
         )
-    hashed = ", ".join(f"{lit(f.name)}: {q(f.name)}" for f in fields)
     key_expr = f"coalesce({q(spec.key)}, record_hash)" if spec.key else "record_hash"
     parse = (
         f"CASE WHEN j IS NULL THEN NULL ELSE json_transform(j, {lit(json.dumps(tree))}) END"
@@ -353,7 +378,7 @@ def stage_sql(
     )
     return f"""
 WITH parsed AS (
-  SELECT source_file, source_line, raw_text, j, parse_error,
+  SELECT source_file, source_line, coalesce(raw_text, j) AS raw_text, j, parse_error,
          {parse} AS s
   FROM {source}
 ), raw_values AS (
@@ -364,7 +389,7 @@ WITH parsed AS (
          {_extras_expr("_extras_entries")} AS extras
   FROM (SELECT *, {extras_entries} AS _extras_entries FROM raw_values)
 ), hashed AS (
-  SELECT *, sha256(to_json({{{hashed}, 'extras': extras}})::VARCHAR) AS record_hash,
+  SELECT *, {_record_hash_expr(fields)} AS record_hash,
          CASE {" ".join(reason_arms)} ELSE NULL END AS reason
   FROM typed
 )

@@ -52,7 +52,11 @@ def load_source(con: duckdb.DuckDBPyConnection, file: LandingFile, target: str) 
 
 class Sink:
     """Where one source's records go: `append` inserts a SELECT of
-    (source_line, raw_text, j, parse_error) under the source's name."""
+    (source_line, raw_text, j, parse_error) under the source's name.
+
+    `raw_text` may be NULL when the record's text is `j` itself (a valid JSON line), so the
+    text of large files is held once.
+    """
 
     def __init__(self, con: duckdb.DuckDBPyConnection, target: str, source_file: str) -> None:
         self.con, self.target, self.source_file = con, target, source_file
@@ -119,14 +123,17 @@ def _classify_lines_sql(lines: str) -> str:
                  CASE WHEN source_line = 1 THEN ltrim(raw_text, chr(65279))
                       ELSE raw_text END AS raw_text
           FROM lines
-          WHERE raw_text IS NOT NULL AND trim(raw_text, ' \t\r') <> ''
+          -- Blank lines are not records. Trimming every line is slow, so only lines that
+          -- do not open with '{{' (nearly all records do) are trimmed.
+          WHERE raw_text IS NOT NULL
+            AND (prefix(raw_text, '{{') OR trim(raw_text, ' \t\r') <> '')
         ), checked AS (
           -- json_type parses the line once; it fails (NULL under try) exactly when the
           -- line is not valid JSON.
           SELECT source_line, raw_text, try(json_type(raw_text)) AS jtype
           FROM cleaned
         )
-        SELECT source_line, raw_text,
+        SELECT source_line, CASE WHEN jtype IS DISTINCT FROM 'OBJECT' THEN raw_text END AS raw_text,
                CASE WHEN jtype = 'OBJECT' THEN raw_text END AS j,
                CASE WHEN jtype IS NULL THEN 'malformed_json'
                     WHEN jtype <> 'OBJECT' THEN 'not_an_object' END AS parse_error
@@ -140,7 +147,8 @@ def _load_parquet(sink: Sink, path: Path) -> int:
     packed = ", ".join(f"{q(c)} := {q(c)}" for c in columns if c != "file_row_number")
     return sink.append(
         f"""
-        SELECT source_line, j AS raw_text, j, CAST(NULL AS VARCHAR) AS parse_error
+        SELECT source_line, CAST(NULL AS VARCHAR) AS raw_text, j,
+               CAST(NULL AS VARCHAR) AS parse_error
         FROM (
           SELECT file_row_number + 1 AS source_line, to_json(struct_pack({packed}))::VARCHAR AS j
           FROM read_parquet(?, file_row_number = true)
