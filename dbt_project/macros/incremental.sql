@@ -25,9 +25,12 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- Days a daily mart must rebuild: the window's event days, plus the commit day and first
-    event day of every output with any record in the window, so a commit (or envelope,
-    approval, ...) arriving today updates the day it belongs to. -#}
+{#- Days a daily mart must rebuild: the window's event days, plus, for every output with
+    any record in the window (a commit, an envelope, an approval...), its commit day and
+    first event day as now known, so a commit arriving today updates the day it belongs to,
+    and every day from the window on where it has a record: a late record can move the
+    output's first day or attributes earlier, and the day it used to count on must be
+    rebuilt too. Days after the window are included: a backfilled window changes them. -#}
 {% macro affected_days(date_column='date_day', include_output_event_days=false) -%}
     {%- if is_incremental() -%}
     select event_date as date_day from {{ ref('int_inference_events_enriched') }}
@@ -35,16 +38,27 @@
     union
     select commit_date from {{ ref('int_outputs_resolved') }}
     where last_activity_date >= {{ window_start(date_column) }} and commit_date is not null
-      and commit_date < {{ window_end() }}
     union
     select first_event_date from {{ ref('int_outputs_resolved') }}
     where last_activity_date >= {{ window_start(date_column) }} and first_event_date is not null
-      and first_event_date < {{ window_end() }}
+    union
+    select r.event_date from (
+        select output_id, event_date from {{ ref('int_inference_events_enriched') }}
+        where event_date >= {{ window_start(date_column) }}
+        union all
+        select output_id, event_date from {{ ref('stg_raw__output_transitions') }}
+        where event_date >= {{ window_start(date_column) }}
+        union all
+        select output_id, event_date from {{ ref('stg_raw__decision_envelopes') }}
+        where event_date >= {{ window_start(date_column) }}
+    ) as r
+    inner join {{ ref('int_outputs_resolved') }} as o on o.output_id = r.output_id
+    where o.last_activity_date >= {{ window_start(date_column) }}
     {%- if include_output_event_days %}
     union
     select e.event_date from {{ ref('int_inference_events_enriched') }} as e
     inner join {{ ref('int_outputs_resolved') }} as o on o.output_id = e.output_id
-    where o.last_activity_date >= {{ window_start(date_column) }} and e.event_date < {{ window_end() }}
+    where o.last_activity_date >= {{ window_start(date_column) }}
     {%- endif %}
     {%- endif -%}
 {%- endmacro %}
@@ -77,4 +91,52 @@
 {% macro affected_weeks() -%}
     select distinct {{ week_start('date_day') }} as week_start
     from ({{ affected_days('week_start') }}) as affected_days
+{%- endmacro %}
+
+{#- Materialization of a model rebuilt by whole keys (days, weeks, outputs) on incremental
+    runs: delete the keys the run recomputes, insert their new rows. `depends_on` names the
+    models only the incremental branch reads, so the graph orders them on every run. -#}
+{% macro incremental_by(unique_key, depends_on=[], clear=none) -%}
+    {#- delete+insert replaces only the keys the new rows carry. A sparse mart (one row per
+        incomplete output, say) can lose every row of a key; `clear`, a macro call rendered
+        at run time such as "affected_days()", names the keys to empty first. -#}
+    {%- set hooks = [] %}
+    {%- if clear %}
+        {%- do hooks.append(
+            "{% if is_incremental() %}delete from {{ this }} where " ~ unique_key
+            ~ " in (select * from ({{ " ~ clear ~ " }}) as cleared){% endif %}") %}
+    {%- endif %}
+    {{ config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=unique_key,
+        on_schema_change='append_new_columns',
+        pre_hook=hooks
+    ) }}
+    {%- for name in depends_on %}
+-- depends_on: {{ ref(name) }}
+    {%- endfor %}
+{%- endmacro %}
+
+{#- Opens a model's CTE list: `with affected as (<keys>),` on incremental runs, `with` on a
+    full build (where every key is rebuilt). -#}
+{% macro with_affected(keys_sql) -%}
+    {%- if is_incremental() %}with affected as ({{ keys_sql }}),{% else %}with{% endif -%}
+{%- endmacro %}
+
+{#- `where <column> in affected` on incremental runs; nothing on a full build. -#}
+{% macro where_affected(column, key='date_day') -%}
+    {%- if is_incremental() %}where {{ column }} in (select {{ key }} from affected){% endif -%}
+{%- endmacro %}
+
+{#- Days the window's inference events fall on: what a mart of events alone must rebuild. -#}
+{% macro window_event_days() -%}
+    select distinct event_date as date_day from {{ ref('int_inference_events_enriched') }}
+    where {{ in_window('event_date') }}
+{%- endmacro %}
+
+{#- Models affected_days() reads, for incremental_by(depends_on=...). -#}
+{% macro affected_days_inputs() -%}
+    {{ return(['int_inference_events_enriched', 'int_outputs_resolved',
+               'stg_raw__output_transitions', 'stg_raw__decision_envelopes']) }}
 {%- endmacro %}

@@ -1,22 +1,9 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='date_day',
-        on_schema_change='append_new_columns'
-    )
-}}
--- depends_on: {{ ref('int_inference_events_enriched') }}
--- depends_on: {{ ref('int_outputs_resolved') }}
+{{ incremental_by('date_day', depends_on=affected_days_inputs(), clear='affected_days()') }}
 -- Grain: one row per output that is not t1 (core) complete, with the missing elements
 -- (semicolon-separated, fixed order) and the t2 elements it also lacks, so the gap can be
 -- fixed rather than only counted. date_day is the output's first event day.
 
-{% if is_incremental() %}
-with affected as ({{ affected_days() }}),
-{% else %}
-with
-{% endif %}
+{{ with_affected(affected_days()) }}
 
 provenance as (
     select * from {{ ref('int_outputs_provenance') }}

@@ -1,21 +1,8 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='date_day',
-        on_schema_change='append_new_columns'
-    )
-}}
--- depends_on: {{ ref('int_inference_events_enriched') }}
--- depends_on: {{ ref('int_outputs_resolved') }}
+{{ incremental_by('date_day', depends_on=affected_days_inputs(), clear='affected_days()') }}
 -- Grain: day (the output's first event day) x model_version x feature (the output's
 -- attributes). Tier counts per output; completeness_rate = t1 outputs / outputs.
 
-{% if is_incremental() %}
-with affected as ({{ affected_days() }}),
-{% else %}
-with
-{% endif %}
+{{ with_affected(affected_days()) }}
 
 provenance as (
     select * from {{ ref('int_outputs_provenance') }}

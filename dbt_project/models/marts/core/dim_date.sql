@@ -1,7 +1,7 @@
 -- Grain: one row per calendar day from the first to the last day with any event or commit.
 with bounds as (
-    select min(event_date) as first_day, max(event_date) as last_day
-    from {{ ref('int_inference_events_enriched') }}
+    select min(date_day) as first_day, max(date_day) as last_day
+    from {{ ref('int_inference_events_daily') }}
 ),
 
 days as (

@@ -1,24 +1,11 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='date_day',
-        on_schema_change='append_new_columns'
-    )
-}}
--- depends_on: {{ ref('int_inference_events_enriched') }}
--- depends_on: {{ ref('int_outputs_resolved') }}
+{{ incremental_by('date_day', depends_on=affected_days_inputs()) }}
 -- Grain: day. The operations manual's diagnostic query, per day: cost of the day's events
 -- divided by the distinct committed outputs among those events (an output counts as
 -- committed when its current state is committed, as in a flat events table whose state
 -- column is kept up to date). Differs from fct_cost_per_outcome, which counts outcomes on
 -- their commit day; this one exists so teams can reconcile with SQL they already run.
 
-{% if is_incremental() %}
-with affected as ({{ affected_days(include_output_event_days=true) }}),
-{% else %}
-with
-{% endif %}
+{{ with_affected(affected_days(include_output_event_days=true)) }}
 
 events as (
     select e.event_date, e.total_cost_usd, e.output_id, o.final_state

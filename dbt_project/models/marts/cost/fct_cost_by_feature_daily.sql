@@ -1,5 +1,9 @@
+{{ incremental_by('date_day') }}
 -- Grain: day x feature. Cost and its share of the day's cost, events, active users.
-with days as (
+-- Incremental runs rebuild the days of the window's events.
+{{ with_affected(window_event_days()) }}
+
+days as (
     select
         event_date as date_day,
         feature,
@@ -7,6 +11,7 @@ with days as (
         count(distinct user_pseudo_id) as active_users,
         sum(total_cost_usd) as total_cost_usd
     from {{ ref('int_inference_events_enriched') }}
+    {{ where_affected('event_date') }}
     group by 1, 2
 )
 

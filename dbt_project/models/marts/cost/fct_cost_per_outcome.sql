@@ -1,22 +1,9 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='date_day',
-        on_schema_change='append_new_columns'
-    )
-}}
--- depends_on: {{ ref('int_inference_events_enriched') }}
--- depends_on: {{ ref('int_outputs_resolved') }}
+{{ incremental_by('date_day', depends_on=affected_days_inputs(), clear='affected_days()') }}
 -- Grain: day x model_version x prompt_version x feature x tenant_id. Cost lands on the
 -- event's day under the event's own attributes; committed outcomes land on the commit day
 -- under the output's attributes (latest event at or before commit).
 
-{% if is_incremental() %}
-with affected as ({{ affected_days() }}),
-{% else %}
-with
-{% endif %}
+{{ with_affected(affected_days()) }}
 
 costs as (
     select

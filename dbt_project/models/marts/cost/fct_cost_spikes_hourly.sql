@@ -1,11 +1,25 @@
+{{ incremental_by('date_day') }}
 -- Grain: hour (UTC). Hourly cost against the mean of the previous 24 hours (hours without
 -- events count as 0); a spike is more than 20% above that baseline for at least 2 hours
 -- in a row. Daily spend over 2x the previous 7 days' mean is flagged on every hour of the day.
-with hours as (
+-- Incremental runs rebuild the window's days and the 7 days after it (their baselines look
+-- back at the window), reading 8 days before the window for the baselines themselves.
+{%- set until = dbt.dateadd('day', 7, window_end()) if var('end_date', none) else none %}
+
+with events as (
+    select event_ts, total_cost_usd
+    from {{ ref('int_inference_events_enriched') }}
+    {% if is_incremental() -%}
+    where event_date >= cast({{ dbt.dateadd('day', -8, window_start()) }} as date)
+    {%- if until %} and event_date < cast({{ until }} as date){% endif %}
+    {%- endif %}
+),
+
+hours as (
     select
         cast({{ dbt.date_trunc('hour', 'event_ts') }} as {{ dbt.type_timestamp() }}) as hour_start,
         sum(total_cost_usd) as total_cost_usd
-    from {{ ref('int_inference_events_enriched') }}
+    from events
     group by 1
 ),
 
@@ -58,3 +72,7 @@ select
 from flagged as f
 left join flagged as prev on prev.hour_start = {{ dbt.dateadd('hour', -1, 'f.hour_start') }}
 left join day_baseline as d on d.date_day = cast(f.hour_start as date)
+{% if is_incremental() -%}
+where cast(f.hour_start as date) >= {{ window_start() }}
+{%- if until %} and cast(f.hour_start as date) < cast({{ until }} as date){% endif %}
+{%- endif %}

@@ -1,12 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='week_start',
-        on_schema_change='append_new_columns'
-    )
-}}
--- depends_on: {{ ref('int_outputs_resolved') }}
+{{ incremental_by('week_start', depends_on=affected_days_inputs()) }}
 -- Grain: ISO week (Monday) x canonical trigger_type; every canonical trigger appears every
 -- week (zero when absent) so shares and bands can be read without gaps. Incremental runs
 -- rebuild the weeks of the reprocessed days.

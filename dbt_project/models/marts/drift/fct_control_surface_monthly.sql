@@ -1,14 +1,16 @@
 -- Grain: calendar month. Regenerate and undo rates with their month-over-month relative
 -- change (the manual's +10% warning / +20% critical trend rule).
 
+-- Rebuilt in full on every run from the (incremental) daily rollup: a few rows per day.
+
 with events as (
     select
         month_start,
-        count(*) as inference_events,
-        {{ count_if("trigger_type = 'undo'") }} as undo_events,
-        {{ count_if("user_action = 'generate'") }} as generate_events,
-        {{ count_if("user_action = 'regenerate'") }} as regenerate_events
-    from {{ ref('int_inference_events_enriched') }}
+        sum(inference_events) as inference_events,
+        sum(undo_events) as undo_events,
+        sum(generate_events) as generate_events,
+        sum(regenerate_events) as regenerate_events
+    from {{ ref('int_inference_events_daily') }}
     group by month_start
 ),
 

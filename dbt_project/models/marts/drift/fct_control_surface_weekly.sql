@@ -1,18 +1,17 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='week_start',
-        on_schema_change='append_new_columns'
-    )
-}}
+{{ incremental_by('week_start', depends_on=affected_days_inputs()) }}
 -- Grain: ISO week (Monday). Control-surface measures of the whole week; ratios are
 -- computed from the week's summed components, never averaged. Incremental runs rebuild
--- the weeks of the reprocessed days (reading the week before each for growth rates).
+-- the weeks of the reprocessed days and the week after each (its growth rates compare with
+-- them), reading the week before each for growth rates.
 
 with
 {% if is_incremental() %}
-affected as ({{ affected_weeks() }}),
+changed as ({{ affected_weeks() }}),
+affected as (
+    select week_start from changed
+    union
+    select cast({{ dbt.dateadd('day', 7, 'week_start') }} as date) from changed
+),
 scope_weeks as (
     select week_start from affected
     union

@@ -61,10 +61,10 @@ completeness as (
 ),
 
 missing_provenance as (
-    select event_date as date_day,
-           {{ ratio(count_if('not has_provenance'), 'count(*)') }} as missing_provenance_rate
-    from {{ ref('int_inference_events_enriched') }}
-    group by event_date
+    select date_day,
+           {{ ratio('sum(missing_provenance_events)', 'sum(inference_events)') }} as missing_provenance_rate
+    from {{ ref('int_inference_events_daily') }}
+    group by date_day
 ),
 
 values_long as (

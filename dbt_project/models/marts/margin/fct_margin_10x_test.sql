@@ -8,8 +8,10 @@
 {%- set weeks = var('elasticity_weeks') | int %}
 {%- set min_points = var('elasticity_min_points') | int %}
 
+-- Rebuilt in full on every run from the (incremental) daily rollup and the outputs.
+
 with events as (
-    select * from {{ ref('int_inference_events_enriched') }}
+    select week_start, tenant_id, total_cost_usd from {{ ref('int_inference_events_daily') }}
 ),
 
 outputs as (

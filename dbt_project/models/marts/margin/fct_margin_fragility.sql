@@ -1,15 +1,17 @@
 -- Grain: calendar month x tenant_id. Cost by event month, outcomes by commit month,
 -- revenue from the revenue input by period_start month (null when unknown, never 0).
 
+-- Rebuilt in full on every run from the (incremental) daily rollup and the outputs.
+
 with events as (
     select
         month_start,
         tenant_id,
         sum(total_cost_usd) as total_cost_usd,
-        sum(case when is_hidden then total_cost_usd else 0 end) as hidden_cost_usd,
-        {{ count_if('cache_hit') }} as cache_hits,
-        {{ count_if('cache_hit is not null') }} as cache_lookups
-    from {{ ref('int_inference_events_enriched') }}
+        sum(hidden_cost_usd) as hidden_cost_usd,
+        sum(cache_hits) as cache_hits,
+        sum(cache_lookups) as cache_lookups
+    from {{ ref('int_inference_events_daily') }}
     group by 1, 2
 ),
 

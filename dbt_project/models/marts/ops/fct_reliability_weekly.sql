@@ -1,7 +1,22 @@
+{{ incremental_by('week_start', depends_on=affected_days_inputs()) }}
 -- Grain: ISO week (Monday). Request reliability and efficiency rates of the week (the
--- manual's metrics reference), each from summed counts.
+-- manual's metrics reference), each from summed counts. Incremental runs rebuild the weeks
+-- of the reprocessed days, of every event of the outputs with records in the window (their
+-- final state decides the speculative share) and of the window's tool calls.
 
-with events as (
+{{ with_affected(
+    "select distinct " ~ week_start('date_day') ~ " as week_start from ("
+    ~ affected_days('week_start', include_output_event_days=true) ~ ") as days"
+    ~ " union select week_start from " ~ ref('int_tool_calls_linked')
+    ~ " where " ~ in_window('event_date', 'week_start')) }}
+
+scoped_events as (
+    select *
+    from {{ ref('int_inference_events_enriched') }}
+    {{ where_affected('week_start', key='week_start') }}
+),
+
+events as (
     select
         week_start,
         count(*) as inference_events,
@@ -16,14 +31,14 @@ with events as (
         {{ percentile('latency_ms', 0.95) }} as latency_p95_ms,
         {{ percentile('latency_ms', 0.99) }} as latency_p99_ms,
         sum(total_cost_usd) as total_cost_usd
-    from {{ ref('int_inference_events_enriched') }}
+    from scoped_events
     group by week_start
 ),
 
 -- Speculative share: cost of outputs that ended draft or rejected, by the event's week.
 speculative as (
     select e.week_start, sum(e.total_cost_usd) as speculative_cost_usd
-    from {{ ref('int_inference_events_enriched') }} as e
+    from scoped_events as e
     inner join {{ ref('int_outputs_resolved') }} as o on o.output_id = e.output_id
     where o.final_state in ('draft', 'rejected')
     group by e.week_start
@@ -35,6 +50,7 @@ outputs as (
         count(*) as outputs,
         {{ count_if('is_escalated') }} as escalated_outputs
     from {{ ref('int_outputs_resolved') }}
+    {{ where_affected(week_start('first_event_date'), key='week_start') }}
     group by 1
 ),
 
@@ -44,6 +60,7 @@ tools as (
         count(*) as tool_calls,
         {{ count_if('success') }} as tool_successes
     from {{ ref('int_tool_calls_linked') }}
+    {{ where_affected('week_start', key='week_start') }}
     group by week_start
 )
 
