@@ -182,13 +182,23 @@ class _Run:
 
     def dedup(self, stage: str, table: str, key_column: str, target: str) -> None:
         """Keep good rows whose key is new in the batch and in the table (first line wins)."""
+        repeated = self.scalar(
+            f"SELECT count(*) - count(DISTINCT record_key) FROM {stage} WHERE reason IS NULL"
+        )
+        # The window that picks each key's first line is skipped when no key repeats within
+        # the batch (the usual case), which saves a pass over the wide staged rows.
+        first_only = (
+            "QUALIFY row_number() OVER (PARTITION BY s.record_key "
+            "ORDER BY s.source_file, s.source_line) = 1"
+            if repeated
+            else ""
+        )
         self.con.execute(
             f"""CREATE OR REPLACE TEMP TABLE {target} AS
                 SELECT s.* FROM {stage} s
                 ANTI JOIN raw.{q(table)} t ON t.{q(key_column)} = s.record_key
                 WHERE s.reason IS NULL
-                QUALIFY row_number() OVER (PARTITION BY s.record_key
-                                           ORDER BY s.source_file, s.source_line) = 1
+                {first_only}
                 -- Back in file order, so rows land clustered by day as the files are and
                 -- later reads of one day (Parquet export, dbt windows) skip the others.
                 ORDER BY s.source_file, s.source_line"""
