@@ -48,9 +48,14 @@ def check_publication(publish_dir: Path) -> str | None:
 
 
 def leftover_temporaries(home: Path) -> list[Path]:
-    """Temporary files a killed writer could leave behind (publish, raw zone, dbt parse)."""
+    """Temporary files a killed or failed writer could leave behind: publish and raw-zone
+    staging files, and DuckDB spill files (ingestion spills under `tmp/duckdb`, dbt next to
+    the warehouse)."""
     found: list[Path] = []
     for root in (home / "published", home / "raw"):
         if root.exists():
             found += [p for p in root.rglob("*") if p.name.endswith(".tmp")]
+    for spill in (home / "tmp" / "duckdb", home / "warehouse.duckdb.tmp"):
+        if spill.is_dir():
+            found += [p for p in spill.rglob("*") if p.is_file()]
     return found
