@@ -90,6 +90,9 @@ class QualityRun:
         self._datasource = self.context.data_sources.add_pandas("ledger")
         self._run_identifier = RunIdentifier(run_name=self.run_id, run_time=dt.datetime.now(dt.UTC))
         self._validated: list[Any] = []
+        # Listing the context's suites deserializes every one of them: a run of many
+        # partitions would spend quadratic time asking whether a name is taken.
+        self._suite_names: set[str] = set()
         if docs_dir is not None:
             add_docs_site(self.context, docs_dir)
 
@@ -100,7 +103,10 @@ class QualityRun:
         asset = self._datasource.add_dataframe_asset(f"{spec.name}-{uuid.uuid4().hex[:8]}")
         batch = asset.add_batch_definition_whole_dataframe("slice")
         # A suite validated twice in one run (two partitions) needs a second name.
-        name = f"{spec.name}-{uuid.uuid4().hex[:8]}" if self._has_suite(spec.name) else spec.name
+        name = (
+            f"{spec.name}-{uuid.uuid4().hex[:8]}" if spec.name in self._suite_names else spec.name
+        )
+        self._suite_names.add(name)
         suite = gx.ExpectationSuite(
             name=name,
             expectations=spec.expectations(self.config),
@@ -122,7 +128,12 @@ class QualityRun:
                 },
             )
         )
-        result = checkpoint.run(batch_parameters={"dataframe": frame}, run_id=self._run_identifier)
+        try:
+            result = checkpoint.run(
+                batch_parameters={"dataframe": frame}, run_id=self._run_identifier
+            )
+        finally:
+            self._release_batches()
         ((identifier, validation),) = result.run_results.items()
         self._validated.append(identifier)
         outcomes = [self._outcome(spec, frame, r) for r in validation.results]
@@ -162,8 +173,20 @@ class QualityRun:
         )
         return docs_index(self.docs_dir)
 
-    def _has_suite(self, name: str) -> bool:
-        return any(s.name == name for s in self.context.suites.all())
+    def _release_batches(self) -> None:
+        """Drop the frame and its computed metrics from the shared execution engine.
+
+        The pandas engine caches every batch it loaded and every metric it resolved (row
+        masks included) for the life of the context; a run over many partitions would hold
+        all of them, so memory grew with the history validated instead of the largest day.
+        """
+        engine = self._datasource.get_execution_engine()
+        manager = engine.batch_manager
+        manager.batch_data_cache.clear()
+        manager.reset_batch_cache()
+        metric_cache = getattr(engine, "_metric_cache", None)
+        if isinstance(metric_cache, dict):
+            metric_cache.clear()
 
     def _outcome(self, spec: SuiteSpec, frame: pd.DataFrame, r: Any) -> ExpectationOutcome:
         config = r.expectation_config

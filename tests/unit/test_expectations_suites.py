@@ -4,6 +4,8 @@ hand-built raw zone (healthy, then with impossible and unauditable rows injected
 from __future__ import annotations
 
 import datetime as dt
+import gc
+import weakref
 from pathlib import Path
 
 import duckdb
@@ -212,3 +214,17 @@ def test_tool_calls_need_input_hashes_and_output_hashes_when_they_succeeded(ware
     )
     (result,) = validate_warehouse(warehouse, run, [tools], DAY)
     assert [o.check for o in result.blocking_failures] == ["input_hash_format"]
+
+
+def test_a_run_over_many_days_keeps_no_validated_frame_alive(warehouse, run):
+    # Memory of a run must be that of its largest day, not of every day it validated.
+    frames = []
+    for offset in range(3):
+        day = DAY - dt.timedelta(days=offset)
+        frame = EVENTS.load(warehouse, day, run.config)
+        frames.append(weakref.ref(frame))
+        result = run.validate(EVENTS, frame, day)
+        assert result.rows == 2000 and result.success
+        del frame
+    gc.collect()
+    assert [ref() for ref in frames] == [None, None, None]
