@@ -16,6 +16,7 @@ import hmac
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from hashlib import sha256
 from pathlib import Path
@@ -695,36 +696,41 @@ def ingest_landing(
                     progress(result)
             batch.clear()
 
-        for file in discover(landing):
-            if kinds is not None and file.kind not in kinds:
-                continue
-            digest = content_hash(file.path)
-            previous = run.previous(file.relpath)
-            if previous is not None and previous[0] == digest:
-                outcome.unchanged_files += 1
-                continue
-            item = PendingFile(file, digest, previous[1] + 1 if previous else 1, bool(previous))
-            if batch and (
-                batch[0].file.kind != file.kind
-                or any(p.digest == digest for p in batch)
-                or sum(p.weight for p in batch) + item.weight > batch_budget
-            ):
-                # A twin of a file in this batch is recognised once that file is committed.
-                flush()
-            started_file = time.monotonic()
-            con.execute("BEGIN")
-            whole = run.process_whole_file(item)
-            if whole is None:
-                con.execute("ROLLBACK")
-                batch.append(item)
-                continue
-            run.write_manifest(file, digest, whole)
-            con.execute("COMMIT")
-            whole.seconds = time.monotonic() - started_file
-            outcome.files.append(whole)
-            if progress is not None:
-                progress(whole)
-        flush()
+        files = [f for f in discover(landing) if kinds is None or f.kind in kinds]
+        # Files are fingerprinted one step ahead on a thread (hashlib releases the GIL), so
+        # reading every byte for its hash overlaps with DuckDB loading earlier batches.
+        hasher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger-hash")
+        try:
+            digests = hasher.map(lambda f: content_hash(f.path), files)
+            for file, digest in zip(files, digests, strict=True):
+                previous = run.previous(file.relpath)
+                if previous is not None and previous[0] == digest:
+                    outcome.unchanged_files += 1
+                    continue
+                item = PendingFile(file, digest, previous[1] + 1 if previous else 1, bool(previous))
+                if batch and (
+                    batch[0].file.kind != file.kind
+                    or any(p.digest == digest for p in batch)
+                    or sum(p.weight for p in batch) + item.weight > batch_budget
+                ):
+                    # A twin of a file in this batch is recognised once that file is committed.
+                    flush()
+                started_file = time.monotonic()
+                con.execute("BEGIN")
+                whole = run.process_whole_file(item)
+                if whole is None:
+                    con.execute("ROLLBACK")
+                    batch.append(item)
+                    continue
+                run.write_manifest(file, digest, whole)
+                con.execute("COMMIT")
+                whole.seconds = time.monotonic() - started_file
+                outcome.files.append(whole)
+                if progress is not None:
+                    progress(whole)
+            flush()
+        finally:
+            hasher.shutdown(cancel_futures=True)
         if run.override_fingerprint() != overrides_before:
             outcome.repriced_events = run.reprice()
         outcome.parquet_files_written = export_parquet(con, settings.raw_dir, run_id)
