@@ -147,3 +147,48 @@ def load_landing(con: duckdb.DuckDBPyConnection, landing: Path) -> None:
             FROM {source}
             """
         )
+
+
+def insert_synthetic_related(con: duckdb.DuckDBPyConnection, day: dt.date) -> None:
+    """Healthy transitions, tool calls and approvals for the events already on `day`.
+
+    Shaped like a nightly load: a draft and a commit per output, a tool call per two
+    events and an approval per twenty, so every raw suite has a day's rows to validate.
+    """
+    con.execute(
+        """
+        INSERT INTO raw.output_transitions BY NAME
+        SELECT format('tr-{}-{}', output_id, k) AS transition_id, output_id,
+            ['draft', 'committed'][k + 1] AS state,
+            event_ts + to_seconds(k * 60) AS event_ts, event_date, trace_id,
+            sha256(format('content-{}-{}', output_id, k)) AS content_hash,
+            'user' AS actor, trigger_type, ingest_run_id
+        FROM (SELECT * FROM raw.inference_events
+              WHERE event_date = ? AND trigger_type = 'user_explicit'),
+            range(2) AS r(k)
+        """,
+        [day],
+    )
+    con.execute(
+        """
+        INSERT INTO raw.tool_calls BY NAME
+        SELECT 'tc-' || event_id AS tool_call_id, 'search' AS tool_name, event_ts, event_date,
+            trace_id, output_id, true AS success, 'success' AS status,
+            format('{:016x}', hash(event_id, 'in')) AS input_hash,
+            format('{:016x}', hash(event_id, 'out')) AS output_hash,
+            latency_ms, 0::BIGINT AS retry_count, 0.0005 AS cost_usd, ingest_run_id
+        FROM raw.inference_events
+        WHERE event_date = ? AND hash(event_id) % 2 = 0
+        """,
+        [day],
+    )
+    con.execute(
+        """
+        INSERT INTO raw.approvals BY NAME
+        SELECT 'ap-' || event_id AS approval_id, output_id, 'approve' AS action, event_ts,
+            event_date, 'approver-1' AS approver, ingest_run_id
+        FROM raw.inference_events
+        WHERE event_date = ? AND hash(event_id) % 20 = 0
+        """,
+        [day],
+    )
