@@ -23,12 +23,12 @@ events as (
 
 transitions as (
     select * from {{ ref('stg_raw__output_transitions') }}
-    where 1 = 1 {{ only_touched() }}
+    where 1 = 1 {{ only_touched('logged_output_id') }}
 ),
 
 envelopes as (
     select * from {{ ref('stg_raw__decision_envelopes') }}
-    where output_id is not null {{ only_touched() }}
+    where output_id is not null {{ only_touched('logged_output_id') }}
 ),
 
 -- Observed states: an output's state transitions when it has any (commit time is the
