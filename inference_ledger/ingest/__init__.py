@@ -4,6 +4,7 @@
 and the benchmark.
 """
 
-from inference_ledger.ingest.pipeline import FileResult, IngestResult, ingest_landing, pseudonymize
+from inference_ledger.ingest.pipeline import FileResult, IngestResult, ingest_landing
+from inference_ledger.ingest.records import pseudonymize
 
 __all__ = ["FileResult", "IngestResult", "ingest_landing", "pseudonymize"]

@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from inference_ledger.ingest.landing import LandingFile
-from inference_ledger.ingest.pipeline import BATCH, FileResult, _Run
+from inference_ledger.ingest.pipeline import FileResult, _Run
 from inference_ledger.ingest.readers import Sink, load_python_rows
+from inference_ledger.ingest.records import BATCH
 from inference_ledger.ingest.warehouse import export_parquet, mark_dirty, open_warehouse
 from inference_ledger.settings import Settings, load_settings
 

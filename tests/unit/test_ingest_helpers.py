@@ -17,7 +17,7 @@ from inference_ledger.ingest.canonical import MACROS, typed_expr
 from inference_ledger.ingest.fields import STATE_MAP, TRIGGER_MAP, Field
 from inference_ledger.ingest.landing import discover, file_format
 from inference_ledger.ingest.otlp import attribute_value, otlp_id, span_record
-from inference_ledger.ingest.pipeline import pseudonymize
+from inference_ledger.ingest.records import pseudonymize
 from orchestration.lib.landing import changed_files, date_of, decode_cursor, encode_cursor
 
 
