@@ -53,3 +53,7 @@ class QualityConfig:
     sum_tolerance: float = 1e-6
     # How many failing keys each expectation keeps as a sample.
     sample_size: int = 20
+    # Days of one raw table are validated together up to this many rows: Great Expectations'
+    # fixed cost per validation is paid once per batch, and memory stays that of one batch
+    # (a larger day is validated alone).
+    batch_rows: int = 500_000

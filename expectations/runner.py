@@ -7,6 +7,7 @@ context for all suites of a run; its in-memory results feed the Data Docs build.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import math
 import uuid
@@ -26,6 +27,9 @@ from expectations.config import QualityConfig
 from expectations.core import ERROR, WARN, ExpectationOutcome, SuiteSpec
 from expectations.docs import DOCS_SITE, add_docs_site, context_config, docs_index
 from expectations.suites import ALL_SUITES
+
+# Which day of a multi-day frame a row belongs to (position in the validated days).
+DAY_COLUMN = "_ledger_day"
 
 
 @dataclass
@@ -100,6 +104,49 @@ class QualityRun:
         self, spec: SuiteSpec, frame: pd.DataFrame, partition: dt.date | None = None
     ) -> SuiteResult:
         """Run the suite on `frame`; every expectation yields one outcome."""
+        validation = self._run_suite(spec, frame, [partition], complete=False)
+        outcomes = [self._outcome(spec, frame, r) for r in validation.results]
+        return SuiteResult(spec=spec, partition=partition, rows=len(frame), outcomes=outcomes)
+
+    def validate_days(
+        self, spec: SuiteSpec, frames: list[tuple[dt.date, pd.DataFrame]]
+    ) -> list[SuiteResult]:
+        """Validate several days of one suite in one GE validation; one result per day.
+
+        Great Expectations spends a fixed fraction of a second per expectation on every
+        validation, whatever the number of rows, so a run over many small days paid mostly
+        that overhead. The days' frames are validated as one frame tagged with each row's
+        day; GE judges every row, and each day's counts, share and sample are taken from the
+        rows GE found unexpected on that day, with GE's own `mostly` rule. Every result is
+        the one validating that day alone would give. `frames` is emptied, so the caller
+        holds no day twice.
+        """
+        if len(frames) == 1:
+            ((day, frame),) = frames
+            frames.clear()
+            return [self.validate(spec, frame, day)]
+        days = [day for day, _ in frames]
+        # Days are contiguous in the combined frame: each day is a slice, not a copy.
+        ends = list(itertools.accumulate(len(f) for _, f in frames))
+        frame = _concat_days(frames)
+        frames.clear()
+        validation = self._run_suite(spec, frame, days, complete=True)
+        results = []
+        for i, day in enumerate(days):
+            day_frame = frame.iloc[(ends[i - 1] if i else 0) : ends[i]]
+            outcomes = [self._day_outcome(spec, day_frame, i, r) for r in validation.results]
+            results.append(
+                SuiteResult(spec=spec, partition=day, rows=len(day_frame), outcomes=outcomes)
+            )
+        return results
+
+    def _run_suite(
+        self,
+        spec: SuiteSpec,
+        frame: pd.DataFrame,
+        partitions: Sequence[dt.date | None],
+        complete: bool,
+    ) -> Any:
         asset = self._datasource.add_dataframe_asset(f"{spec.name}-{uuid.uuid4().hex[:8]}")
         batch = asset.add_batch_definition_whole_dataframe("slice")
         # A suite validated twice in one run (two partitions) needs a second name.
@@ -107,25 +154,34 @@ class QualityRun:
             f"{spec.name}-{uuid.uuid4().hex[:8]}" if spec.name in self._suite_names else spec.name
         )
         self._suite_names.add(name)
+        shown = ", ".join(str(p) for p in partitions if p is not None) or None
         suite = gx.ExpectationSuite(
             name=name,
             expectations=spec.expectations(self.config),
-            meta={"table": spec.table, "partition": str(partition) if partition else None},
+            meta={"table": spec.table, "partition": shown},
         )
         suite = self.context.suites.add(suite)
         definition = self.context.validation_definitions.add(
             gx.ValidationDefinition(name=suite.name, data=batch, suite=suite)
         )
+        keys = list(spec.key_columns)
+        result_format: dict[str, Any] = {
+            "result_format": "SUMMARY",
+            "unexpected_index_column_names": keys,
+            "partial_unexpected_count": self.config.sample_size,
+        }
+        if complete:
+            # Every unexpected row, tagged with its day, so each day is judged on its own.
+            result_format = {
+                "result_format": "COMPLETE",
+                "unexpected_index_column_names": [*keys, DAY_COLUMN],
+            }
         checkpoint = self.context.checkpoints.add(
             gx.Checkpoint(
                 name=suite.name,
                 validation_definitions=[definition],
                 actions=[],
-                result_format={
-                    "result_format": "SUMMARY",
-                    "unexpected_index_column_names": list(spec.key_columns),
-                    "partial_unexpected_count": self.config.sample_size,
-                },
+                result_format=result_format,
             )
         )
         try:
@@ -136,8 +192,7 @@ class QualityRun:
             self._release_batches()
         ((identifier, validation),) = result.run_results.items()
         self._validated.append(identifier)
-        outcomes = [self._outcome(spec, frame, r) for r in validation.results]
-        return SuiteResult(spec=spec, partition=partition, rows=len(frame), outcomes=outcomes)
+        return validation
 
     def failed_load(
         self, spec: SuiteSpec, partition: dt.date | None, error: Exception
@@ -224,6 +279,98 @@ class QualityRun:
             exception=exception,
         )
 
+    def _day_outcome(
+        self, spec: SuiteSpec, day_frame: pd.DataFrame, index: int, r: Any
+    ) -> ExpectationOutcome:
+        """One day's outcome of an expectation GE judged over several days (see GE's
+        `_format_map_output` and `_mostly_success`, which this follows)."""
+        config = r.expectation_config
+        kwargs = config.kwargs
+        column = kwargs.get("column")
+        exception = None
+        if r.exception_info and r.exception_info.get("raised_exception"):
+            exception = r.exception_info.get("exception_message")
+        rows = len(day_frame)
+        unexpected = [
+            row
+            for row in (r.result or {}).get("unexpected_index_list") or []
+            if isinstance(row, dict) and row.get(DAY_COLUMN) == index
+        ]
+        unexpected_count: int | None = len(unexpected)
+        nonnull: int | None
+        if config.type == "expect_column_values_to_not_be_null":
+            # Nulls are what this expectation counts: every row is considered.
+            considered, nonnull = rows, None
+        elif column is None:
+            # Column pairs: rows dropped by `ignore_row_if` are not considered.
+            a, b = day_frame[kwargs["column_A"]].notna(), day_frame[kwargs["column_B"]].notna()
+            ignore = kwargs.get("ignore_row_if", "both_values_are_missing")
+            kept = {"either_value_is_missing": a & b, "both_values_are_missing": a | b}
+            considered = nonnull = int(kept[ignore].sum()) if ignore in kept else rows
+        else:
+            considered = nonnull = int(day_frame[column].notna().sum())
+        if exception is not None:
+            success, unexpected_count = False, None
+        elif rows == 0 or considered == 0:
+            success = True  # vacuously, as GE judges an empty slice
+        else:
+            mostly = kwargs.get("mostly")
+            mostly = 1.0 if mostly is None else float(mostly)
+            success = (considered - unexpected_count) / considered >= mostly
+        percent = None
+        if unexpected_count is not None and rows > 0:
+            if nonnull is None:
+                percent = unexpected_count / rows * 100
+            elif nonnull > 0:
+                percent = unexpected_count / nonnull * 100
+        if column is not None and column in day_frame and rows == 1:
+            # A one-row suite (daily volume) reports the value it judged.
+            observed = day_frame[column].iloc[0]
+        else:
+            observed = None if exception else (percent or 0.0) / 100.0
+        keys = set(spec.key_columns)
+        sample = [
+            {k: _json_safe(v) for k, v in row.items() if k in keys}
+            for row in unexpected[: self.config.sample_size]
+        ]
+        return ExpectationOutcome(
+            suite=spec.name,
+            table=spec.table,
+            check=config.meta["check"],
+            expectation_type=config.type,
+            column=column,
+            severity=config.meta["severity"],
+            success=success,
+            observed_value=_json_safe(observed),
+            element_count=rows if exception is None else None,
+            unexpected_count=unexpected_count,
+            unexpected_percent=_json_safe(percent),
+            sample=sample,
+            why=config.meta.get("why", ""),
+            exception=exception,
+        )
+
+
+def _concat_days(frames: Sequence[tuple[dt.date, pd.DataFrame]]) -> pd.DataFrame:
+    """One frame of several days, each row tagged with its day's position.
+
+    Categorical columns get the union of the days' categories first, so the combined
+    column stays categorical (concatenating differing categories yields Python objects).
+    """
+    parts = [frame for _, frame in frames]
+    for name in parts[0].columns:
+        if isinstance(parts[0][name].dtype, pd.CategoricalDtype) and all(
+            isinstance(p[name].dtype, pd.CategoricalDtype) for p in parts
+        ):
+            categories = pd.api.types.union_categoricals(
+                [p[name] for p in parts], ignore_order=True
+            ).categories
+            for p in parts:
+                p[name] = p[name].cat.set_categories(categories)
+    tagged = [p.assign(**{DAY_COLUMN: i}) for i, p in enumerate(parts)]
+    del parts
+    return pd.concat(tagged, ignore_index=True)
+
 
 def latest_partition(con: duckdb.DuckDBPyConnection, table: str) -> dt.date | None:
     """The newest `event_date` of a raw table: what an unpartitioned run validates."""
@@ -276,13 +423,32 @@ def validate_warehouse(
         except duckdb.Error as error:
             results.append(run.failed_load(spec, partition, error))
             continue
+        suite_results: list[SuiteResult] = []
+        pending: list[tuple[dt.date, pd.DataFrame]] = []
+        pending_rows = 0
         for day in days:
             try:
                 frame = spec.load(con, day, run.config)
             except (duckdb.Error, LookupError) as error:
-                results.append(run.failed_load(spec, day, error))
+                suite_results.append(run.failed_load(spec, day, error))
                 continue
-            results.append(run.validate(spec, frame, day))
+            if day is None or len(frame) == 0:
+                # Marts, and days without rows, are validated on their own.
+                suite_results.append(run.validate(spec, frame, day))
+                del frame
+                continue
+            if pending and pending_rows + len(frame) > run.config.batch_rows:
+                suite_results.extend(run.validate_days(spec, pending))
+                pending_rows = 0
+            pending.append((day, frame))
+            pending_rows += len(frame)
+            # Held only by `pending`: at most one batch of days is alive.
+            del frame
+        if pending:
+            suite_results.extend(run.validate_days(spec, pending))
+        # Days validated alone (no rows) interleave with batches: keep the days' order.
+        suite_results.sort(key=lambda r: r.partition or dt.date.min)
+        results.extend(suite_results)
     return results
 
 

@@ -3,8 +3,10 @@ hand-built raw zone (healthy, then with impossible and unauditable rows injected
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import gc
+import json
 import weakref
 from pathlib import Path
 
@@ -13,7 +15,11 @@ import pytest
 
 from expectations import ALL_SUITES, ERROR, WARN, QualityConfig, QualityRun, suite_by_name
 from expectations.runner import validate_warehouse
-from expectations.sample_data import create_raw_tables, insert_synthetic_day
+from expectations.sample_data import (
+    create_raw_tables,
+    insert_synthetic_day,
+    insert_synthetic_related,
+)
 from inference_ledger.thresholds import band
 
 DAY = dt.date(2026, 1, 9)
@@ -228,3 +234,78 @@ def test_a_run_over_many_days_keeps_no_validated_frame_alive(warehouse, run):
         del frame
     gc.collect()
     assert [ref() for ref in frames] == [None, None, None]
+
+
+def test_days_validated_together_give_each_day_the_result_it_gets_alone(tmp_path):
+    # A run over many days validates them in batches; every stored per-day outcome
+    # (success, counts, share, sample) must equal that of validating the day by itself.
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    create_raw_tables(con)
+    days = [DAY - dt.timedelta(days=3 - offset) for offset in range(4)]
+    for seed, day in enumerate(days):
+        insert_synthetic_day(con, day, 300, seed=seed)
+        insert_synthetic_related(con, day)
+    con.execute("UPDATE raw.inference_events SET ingest_run_id = 'ing'")
+    for table in ("output_transitions", "tool_calls", "approvals"):
+        con.execute(f"UPDATE raw.{table} SET ingest_run_id = 'ing'")
+    d0, d1, d2, _ = (f"'{d}'" for d in days)
+    events = "UPDATE raw.inference_events SET {} WHERE event_date = {} AND {}"
+    con.execute(events.format("inference_cost_usd = -1", d0, "hash(event_id) % 100 = 0"))
+    con.execute(events.format("context_hash = 'unknown'", d0, "hash(event_id) % 10 = 0"))
+    con.execute(events.format("model_version = NULL", d0, "hash(event_id) % 50 = 0"))
+    con.execute(events.format("cached_input_tokens = 5000", d1, "hash(event_id) % 90 = 0"))
+    con.execute(events.format("trigger_type = 'unknown'", d1, "hash(event_id) % 10 = 1"))
+    con.execute(events.format("state = 'bogus'", d2, "event_id LIKE '%00000007'"))
+    con.execute(events.format("trigger_type = NULL", d2, "event_id LIKE '%00000008'"))
+    con.execute(
+        f"UPDATE raw.tool_calls SET output_hash = NULL WHERE event_date = {d1} "
+        "AND hash(tool_call_id) % 8 = 0"
+    )
+    con.execute(f"UPDATE raw.approvals SET approver = '' WHERE event_date = {d2}")
+    config = QualityConfig()
+    suites = [s for s in ALL_SUITES if not s.is_mart]
+    batched = QualityRun(config=config)
+    single = QualityRun(config=dataclasses.replace(config, batch_rows=0))
+    together = validate_warehouse(con, batched, suites, ingest_run_id="ing")
+    alone = validate_warehouse(con, single, suites, ingest_run_id="ing")
+    # One GE validation per suite for all four days, against one per suite and day.
+    assert (len(batched._validated), len(single._validated)) == (5, 20)
+    con.close()
+
+    def facts(results):
+        return {
+            (o.suite, str(r.partition), o.check): (
+                o.success,
+                o.element_count,
+                o.unexpected_count,
+                None if o.unexpected_percent is None else round(o.unexpected_percent, 9),
+                o.observed_value
+                if not isinstance(o.observed_value, float)
+                else round(o.observed_value, 9),
+                # Rows come from DuckDB in no fixed order: with more failures than the
+                # sample holds, which ones are sampled may differ between two reads.
+                sorted(json.dumps(s, sort_keys=True) for s in o.sample)
+                if (o.unexpected_count or 0) <= config.sample_size
+                else len(o.sample),
+                o.exception,
+            )
+            for r in results
+            for o in r.outcomes
+        }
+
+    assert [r.rows for r in together] == [r.rows for r in alone]
+    assert len({r.partition for r in together}) == 4
+    assert facts(together) == facts(alone)
+    failed = {(s, p, c) for (s, p, c), f in facts(together).items() if not f[0]}
+    # The injected faults fail on their own day only.
+    assert ("inference_events", str(days[0]), "inference_cost_usd_non_negative") in failed
+    assert ("inference_events", str(days[0]), "provenance_context_hash") in failed
+    assert ("inference_events", str(days[1]), "cached_within_input") in failed
+    assert ("inference_events", str(days[1]), "unknown_trigger_share") in failed
+    assert ("inference_events", str(days[2]), "state_canonical") in failed
+    assert ("tool_calls", str(days[1]), "hashes_present") in failed
+    assert ("approvals", str(days[2]), "approver_and_time") in failed
+    assert not any(p == str(days[3]) for _, p, _ in failed)
+    for r in together:
+        for o in r.outcomes:
+            assert all(str(r.partition) in json.dumps(s) for s in o.sample), (o.check, r.partition)
