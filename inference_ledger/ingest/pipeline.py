@@ -264,7 +264,7 @@ def ingest_landing(
     started = time.monotonic()
     run_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:8]
     outcome = IngestResult(run_id)
-    batch_budget = max(1, settings.ingest_batch_mb) << 20
+    batch_budget = max(0, settings.ingest_batch_mb) << 20  # 0: one file per transaction
     with open_warehouse(settings) as con:
         run = _Run(con, settings, run_id, overrides_csv)
         export_parquet(con, settings.raw_dir, run_id)  # repair an interrupted export first

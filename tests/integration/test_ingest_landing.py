@@ -535,3 +535,44 @@ def test_price_arriving_later_reprices_earlier_events(tmp_path: Path, ledger_hom
         "WHERE event_id = 'a'"
     ).fetchall()
     assert parquet == [("priced",)]
+
+
+def test_batches_of_any_size_load_the_same_rows(
+    tmp_path: Path, ledger_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One file per transaction and many files per batch give identical raw tables; a file
+    that cannot be read fails alone, the rest of its batch loads."""
+    from inference_ledger.generator import GenerationOptions, generate
+
+    landing = tmp_path / "landing"
+    generate(
+        GenerationOptions(
+            out=landing, days=4, events_per_day=120, format="mixed", corrupt_rate=0.05, seed=3
+        )
+    )
+    good = next((landing / "transitions").iterdir()).read_bytes()
+    (landing / "transitions/broken.jsonl.gz").write_bytes(gzip.compress(good)[:200])
+
+    snapshots, manifests = [], []
+    for batch_mb in ("0", "256"):
+        home = tmp_path / f"home-{batch_mb}"
+        monkeypatch.setenv("LEDGER_HOME", str(home))
+        monkeypatch.setenv("LEDGER_INGEST_BATCH_MB", batch_mb)
+        result = ingest_landing(landing, load_settings())
+        assert [f.source_file for f in result.failed] == ["transitions/broken.jsonl.gz"]
+        assert all(
+            f.records_read == f.records_loaded + f.records_quarantined + f.records_duplicate
+            for f in result.files
+        )
+        snapshots.append(_snapshot(home))
+        manifests.append(
+            _query(
+                home,
+                "SELECT source_file, status, records_read, records_loaded, records_quarantined, "
+                "records_duplicate FROM raw.ingest_manifest ORDER BY ALL",
+            )
+        )
+    assert snapshots[0] == snapshots[1]
+    assert manifests[0] == manifests[1]
+    assert sum(len(rows) for rows in snapshots[0].values()) > 1000
+    assert len(snapshots[0]["quarantine"]) > 0
