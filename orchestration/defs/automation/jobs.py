@@ -2,14 +2,12 @@
 
 import dagster as dg
 
-from orchestration.defs.ingest.assets import daily_partitions
-
 NIGHTLY_JOB = "nightly"
 
 nightly_job = dg.define_asset_job(
     NIGHTLY_JOB,
+    # Daily partitions come from the selected assets (all share one definition).
     selection=dg.AssetSelection.all(),
-    partitions_def=daily_partitions,
     description=(
         "Everything the nightly run does: ingest new landing files, build the dbt project, run "
         "the quality checks, publish the marts for BI tools and write the weekly report."
