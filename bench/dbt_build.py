@@ -7,7 +7,9 @@ and `dbt build` builds everything (full). Then the last day is ingested and an i
 `dbt run` processes it (default lookback of 3 days). Then `dbt run --full-refresh` on all D
 days gives the full-build time at the same size, and an incremental `dbt run` with the last
 day's partition window (`--vars start_date/end_date`, as the orchestrator runs a daily
-partition) gives the one-day incremental time; the ratio is partition / full. `--reuse`
+partition) gives the one-day incremental time; the ratio is partition / full. A last
+invocation that selects no model measures dbt's fixed cost per process (start-up, project
+parse, connection), reported with the ratio of the work beyond it. `--reuse`
 repeats only the last two on the warehouse of a previous run. Each dbt invocation runs in
 a fresh child process, so its peak RSS and CPU seconds (user + system, all threads) are its
 own; CPU seconds stay comparable when other work shares the machine, wall seconds do not, so
@@ -39,6 +41,7 @@ def _child(spec: str) -> int:
             full_refresh=options["full_refresh"],
             target_path=Path(options["work"]) / "target",
             log_path=Path(options["work"]) / "logs",
+            select=tuple(options.get("select", ())),
             exclude=tuple(options.get("exclude", ())),
             vars=options.get("vars", {}),
         )
@@ -63,6 +66,7 @@ def _dbt(
     command: str,
     full_refresh: bool,
     window: dict[str, str] | None = None,
+    select: tuple[str, ...] = (),
 ) -> dict[str, float]:
     spec = json.dumps(
         {
@@ -70,6 +74,7 @@ def _dbt(
             "full_refresh": full_refresh,
             "vars": window or {},
             "work": str(work),
+            "select": list(select),
             # Data tests are a separate cost from transformation; the bench times models.
             "exclude": ["resource_type:test", "resource_type:unit_test"],
         }
@@ -171,6 +176,9 @@ def main(argv: list[str]) -> int:
     # The orchestrator's daily partition run: only the last day's window.
     window = {"start_date": last.isoformat(), "end_date": (last + dt.timedelta(days=1)).isoformat()}
     partition = _dbt(run, warehouse, "run", full_refresh=False, window=window)
+    # The same invocation selecting nothing: dbt's fixed cost (start-up, parse, connection),
+    # which no model change can remove.
+    startup = _dbt(run, warehouse, "run", full_refresh=False, select=("resource_type:analysis",))
     report.update(
         {
             "full_build_seconds": round(full["seconds"], 2),
@@ -182,6 +190,13 @@ def main(argv: list[str]) -> int:
             "incremental_to_full_ratio": round(partition["seconds"] / full["seconds"], 3),
             "incremental_to_full_cpu_ratio": round(
                 partition["cpu_seconds"] / full["cpu_seconds"], 3
+            ),
+            "dbt_fixed_cost_seconds": round(startup["seconds"], 2),
+            "dbt_fixed_cost_cpu_seconds": round(startup["cpu_seconds"], 2),
+            "incremental_to_full_cpu_ratio_beyond_fixed_cost": round(
+                (partition["cpu_seconds"] - startup["cpu_seconds"])
+                / (full["cpu_seconds"] - startup["cpu_seconds"]),
+                3,
             ),
             "load_average_1m_at_end": round(os.getloadavg()[0], 2),
         }
