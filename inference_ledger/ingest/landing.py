@@ -44,6 +44,7 @@ class LandingFile:
     kind: str | None  # None: the first folder names no record kind
     fmt: str | None  # None: not a supported file type
     size: int
+    mtime_ns: int = 0
 
     @property
     def compressed(self) -> bool:
@@ -93,7 +94,8 @@ def discover(landing: Path) -> list[LandingFile]:
         if fmt == "json" and kind not in ("otlp", None):
             # A whole-document JSON file is only defined for OTLP exports.
             fmt = "jsonl"
-        found.append(LandingFile(path, rel.as_posix(), kind, fmt, path.stat().st_size))
+        stat = path.stat()
+        found.append(LandingFile(path, rel.as_posix(), kind, fmt, stat.st_size, stat.st_mtime_ns))
     found.sort(key=lambda f: (KIND_ORDER.get(f.kind or "", 99), f.relpath))
     return found
 

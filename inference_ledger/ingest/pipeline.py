@@ -29,6 +29,9 @@ from inference_ledger.ingest.schema import PARTITIONED_TABLES
 from inference_ledger.ingest.warehouse import export_parquet, mark_dirty, open_warehouse
 from inference_ledger.settings import Settings, load_settings
 
+# How much older than its last hashing a file must be for its size and mtime to vouch for
+# its content (file systems update mtime at a coarse tick; a rewrite within it keeps mtime).
+STAT_TRUST_NS = 2_000_000_000
 SUCCESS_STATUSES = ("ingested", "duplicate_file", "quarantined")
 # Parquet and gzip are read at several times their size on disk.
 COMPRESSED_EXPANSION = 8
@@ -225,6 +228,25 @@ class _Run(RecordLoader):
             results.append(result)
         return results
 
+    def file_stats(self) -> dict[str, tuple[int, int, str, int]]:
+        """Per landing file: (size, mtime_ns, content hash, when the hash was taken)."""
+        rows = self.con.execute(
+            "SELECT source_file, size, mtime_ns, content_hash, checked_ns "
+            "FROM ingest_state.file_stats"
+        ).fetchall()
+        return {row[0]: (row[1], row[2], row[3], row[4]) for row in rows}
+
+    def remember_stat(self, file: LandingFile, digest: str) -> None:
+        if not file.mtime_ns:
+            return  # not a landing file (e.g. a PostgreSQL source)
+        self.con.execute(
+            "DELETE FROM ingest_state.file_stats WHERE source_file = ?", [file.relpath]
+        )
+        self.con.execute(
+            "INSERT INTO ingest_state.file_stats VALUES (?, ?, ?, ?, ?)",
+            [file.relpath, file.size, file.mtime_ns, digest, time.time_ns()],
+        )
+
     def write_manifest(self, file: LandingFile, digest: str, result: FileResult) -> None:
         self.con.execute(
             "INSERT INTO raw.ingest_manifest VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -244,6 +266,8 @@ class _Run(RecordLoader):
                 result.status != "failed",
             ],
         )
+        if result.status != "failed":
+            self.remember_stat(file, digest)
 
 
 def ingest_landing(
@@ -282,15 +306,31 @@ def ingest_landing(
             batch.clear()
 
         files = [f for f in discover(landing) if kinds is None or f.kind in kinds]
+        known = run.file_stats()
+
+        def fingerprint(file: LandingFile) -> str:
+            seen = known.get(file.relpath)
+            # A stat is trusted only if the file was already older than the clock's
+            # resolution when it was hashed: a rewrite within the same tick keeps its mtime.
+            if (
+                seen is not None
+                and seen[:2] == (file.size, file.mtime_ns)
+                and file.mtime_ns < seen[3] - STAT_TRUST_NS
+            ):
+                return seen[2]
+            return content_hash(file.path)
+
         # Files are fingerprinted one step ahead on a thread (hashlib releases the GIL), so
         # reading every byte for its hash overlaps with DuckDB loading earlier batches.
         hasher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger-hash")
         try:
-            digests = hasher.map(lambda f: content_hash(f.path), files)
+            digests = hasher.map(fingerprint, files)
             for file, digest in zip(files, digests, strict=True):
                 previous = run.previous(file.relpath)
                 if previous is not None and previous[0] == digest:
                     outcome.unchanged_files += 1
+                    if known.get(file.relpath, ())[:3] != (file.size, file.mtime_ns, digest):
+                        run.remember_stat(file, digest)  # e.g. touched, same content
                     continue
                 item = PendingFile(file, digest, previous[1] + 1 if previous else 1, bool(previous))
                 if batch and (

@@ -149,6 +149,12 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         "CREATE TABLE IF NOT EXISTS ingest_state.dirty_partitions "
         "(table_name VARCHAR, event_date DATE)"
     )
+    # Size and modification time of each file when its content hash was last taken: a file
+    # whose stat is unchanged is not read again to prove it is unchanged.
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS ingest_state.file_stats (source_file VARCHAR, "
+        "size BIGINT, mtime_ns BIGINT, content_hash VARCHAR, checked_ns BIGINT)"
+    )
     con.execute(
         "CREATE TABLE IF NOT EXISTS ingest_state.watermarks "
         "(source VARCHAR, table_name VARCHAR, watermark TIMESTAMP, last_key VARCHAR, "

@@ -576,3 +576,39 @@ def test_batches_of_any_size_load_the_same_rows(
     assert manifests[0] == manifests[1]
     assert sum(len(rows) for rows in snapshots[0].values()) > 1000
     assert len(snapshots[0]["quarantine"]) > 0
+
+
+def test_unchanged_files_are_not_read_again(
+    landing: Path, ledger_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A nightly run proves old landing files unchanged from their size and mtime alone."""
+    import os
+
+    from inference_ledger.ingest import pipeline
+
+    hour_ago = 3600
+    files = [p for p in landing.rglob("*") if p.is_file()]
+    for path in files:
+        stat = path.stat()
+        os.utime(path, (stat.st_atime - hour_ago, stat.st_mtime - hour_ago))
+    settings = load_settings()
+    first = ingest_landing(landing, settings)
+    assert first.files and not first.failed
+
+    hashed: list[Path] = []
+    real_hash = pipeline.content_hash
+    monkeypatch.setattr(
+        pipeline, "content_hash", lambda path: hashed.append(path) or real_hash(path)
+    )
+    again = ingest_landing(landing, settings)
+    assert again.files == [] and hashed == []
+    assert again.unchanged_files == len(first.files)
+
+    # New content is seen (here the size changes; a fresh mtime alone forces a re-hash).
+    day = landing / "events/2026-01-05.jsonl"
+    day.write_text(json.dumps({**EVENT, "event_id": "evt-changed"}) + "\n", encoding="utf-8")
+    changed = ingest_landing(landing, settings)
+    assert hashed == [day]
+    assert [(f.source_file, f.version, f.records_loaded) for f in changed.files] == [
+        ("events/2026-01-05.jsonl", 2, 1)
+    ]
