@@ -155,7 +155,7 @@ def main(argv: list[str]) -> int:
     events = report["rows"].get("inference_events", 0)
     print(
         f"quality: validated {events:,} events over {report['days']} day(s) "
-        f"({report['validations']} suite validations, 5 raw suites) in "
+        f"({report['validations']} suite x day results, 5 raw suites) in "
         f"{report['seconds']:.1f}s wall / {report['cpu_seconds']:.1f}s CPU "
         f"({events / report['cpu_seconds']:,.0f} events per CPU second), "
         f"peak RSS {report['peak_rss_mib']:.0f} MiB, load average {load:.1f} at start; "
