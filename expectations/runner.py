@@ -131,10 +131,21 @@ class QualityRun:
         frame = _concat_days(frames)
         frames.clear()
         validation = self._run_suite(spec, frame, days, complete=True)
+        # Each expectation's unexpected rows, grouped by day once (not scanned per day).
+        unexpected_by_day: list[dict[int, list[dict[str, Any]]]] = []
+        for r in validation.results:
+            grouped: dict[int, list[dict[str, Any]]] = {}
+            for row in (r.result or {}).get("unexpected_index_list") or []:
+                if isinstance(row, dict):
+                    grouped.setdefault(row.get(DAY_COLUMN), []).append(row)
+            unexpected_by_day.append(grouped)
         results = []
         for i, day in enumerate(days):
             day_frame = frame.iloc[(ends[i - 1] if i else 0) : ends[i]]
-            outcomes = [self._day_outcome(spec, day_frame, i, r) for r in validation.results]
+            outcomes = [
+                self._day_outcome(spec, day_frame, r, by_day.get(i))
+                for r, by_day in zip(validation.results, unexpected_by_day, strict=True)
+            ]
             results.append(
                 SuiteResult(spec=spec, partition=day, rows=len(day_frame), outcomes=outcomes)
             )
@@ -280,7 +291,11 @@ class QualityRun:
         )
 
     def _day_outcome(
-        self, spec: SuiteSpec, day_frame: pd.DataFrame, index: int, r: Any
+        self,
+        spec: SuiteSpec,
+        day_frame: pd.DataFrame,
+        r: Any,
+        unexpected: list[dict[str, Any]] | None,
     ) -> ExpectationOutcome:
         """One day's outcome of an expectation GE judged over several days (see GE's
         `_format_map_output` and `_mostly_success`, which this follows)."""
@@ -291,11 +306,7 @@ class QualityRun:
         if r.exception_info and r.exception_info.get("raised_exception"):
             exception = r.exception_info.get("exception_message")
         rows = len(day_frame)
-        unexpected = [
-            row
-            for row in (r.result or {}).get("unexpected_index_list") or []
-            if isinstance(row, dict) and row.get(DAY_COLUMN) == index
-        ]
+        unexpected = unexpected or []
         unexpected_count: int | None = len(unexpected)
         nonnull: int | None
         if config.type == "expect_column_values_to_not_be_null":
