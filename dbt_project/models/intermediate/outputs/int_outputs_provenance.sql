@@ -41,7 +41,7 @@ envelopes as (
             *,
             row_number() over (partition by output_id order by event_ts desc, envelope_id desc) as rn
         from {{ ref('stg_raw__decision_envelopes') }}
-        where output_id is not null {{ only_touched('logged_output_id') }}
+        where output_id is not null {{ only_touched() }}
     ) as ranked
     where rn = 1
 ),
@@ -52,7 +52,7 @@ transition_facts as (
         max(prior_output_id) as prior_output_id,
         max(content_hash) as content_hash
     from {{ ref('stg_raw__output_transitions') }}
-    where 1 = 1 {{ only_touched('logged_output_id') }}
+    where 1 = 1 {{ only_touched() }}
     group by output_id
 ),
 

@@ -23,12 +23,12 @@ events as (
 
 transitions as (
     select * from {{ ref('stg_raw__output_transitions') }}
-    where 1 = 1 {{ only_touched('logged_output_id') }}
+    where 1 = 1 {{ only_touched() }}
 ),
 
 envelopes as (
     select * from {{ ref('stg_raw__decision_envelopes') }}
-    where output_id is not null {{ only_touched('logged_output_id') }}
+    where output_id is not null {{ only_touched() }}
 ),
 
 -- Observed states: an output's state transitions when it has any (commit time is the

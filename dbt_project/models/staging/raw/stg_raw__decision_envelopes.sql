@@ -5,8 +5,6 @@ select
     cast(event_ts as {{ dbt.type_timestamp() }}) as event_ts,
     cast(coalesce(event_date, cast(event_ts as date)) as date) as event_date,
     {{ clean_text('output_id') }} as output_id,
-    -- As logged: filters on it reach the raw table (a computed column hides it from them).
-    output_id as logged_output_id,
     state,
     state_raw,
     {{ clean_text('user_action') }} as user_action,

@@ -2,8 +2,6 @@
 select
     transition_id,
     {{ clean_text('output_id') }} as output_id,
-    -- As logged: filters on it reach the raw table (a computed column hides it from them).
-    output_id as logged_output_id,
     state,
     state_raw,
     cast(event_ts as {{ dbt.type_timestamp() }}) as event_ts,
