@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from inference_ledger.ingest.canonical import lit, q
 from inference_ledger.ingest.landing import LandingFile, content_hash, discover
 from inference_ledger.ingest.readers import UnreadableFile, load_source
 from inference_ledger.ingest.records import BATCH, RecordLoader, redacted
+from inference_ledger.ingest.run_ids import new_run_id
 from inference_ledger.ingest.schema import PARTITIONED_TABLES
 from inference_ledger.ingest.warehouse import export_parquet, mark_dirty, open_warehouse
 from inference_ledger.settings import Settings, load_settings
@@ -286,7 +286,7 @@ def ingest_landing(
     """
     settings = settings or load_settings()
     started = time.monotonic()
-    run_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:8]
+    run_id = new_run_id()
     outcome = IngestResult(run_id)
     batch_budget = max(0, settings.ingest_batch_mb) << 20  # 0: one file per transaction
     with open_warehouse(settings) as con:

@@ -20,6 +20,7 @@ from inference_ledger.ingest.landing import LandingFile
 from inference_ledger.ingest.pipeline import FileResult, _Run
 from inference_ledger.ingest.readers import Sink, load_python_rows
 from inference_ledger.ingest.records import BATCH
+from inference_ledger.ingest.run_ids import new_run_id
 from inference_ledger.ingest.warehouse import export_parquet, mark_dirty, open_warehouse
 from inference_ledger.settings import Settings, load_settings
 
@@ -133,7 +134,7 @@ def _load_snapshots(run: _Run, source_name: str) -> int:
 def ingest_postgres(dsn: str, settings: Settings | None = None) -> dict[str, int]:
     """Load rows created since the last run from each traceability table; returns rows loaded."""
     settings = settings or load_settings()
-    run_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ-pg-") + uuid.uuid4().hex[:6]
+    run_id = new_run_id("pg")
     loaded: dict[str, int] = {}
     with open_warehouse(settings) as con:
         run = _Run(con, settings, run_id, None)

@@ -78,7 +78,9 @@ def test_out_of_memory_ingest_says_so_and_the_next_run_loses_nothing(tmp_path: P
     landing = tmp_path / "landing"
     make_landing(landing, days=3, events_per_day=40, seed=9)
     home = tmp_path / "home"
-    for limit in ("1MB", "16MB"):  # fails in the raw-zone export / inside files
+    # 1MB fails opening the warehouse; 4MB fails inside files. Ingesting this landing needs
+    # about 20MB, so 4MB stays a failure on machines whose DuckDB allocates less.
+    for limit in ("1MB", "4MB"):
         starved = _ingest(home, landing, limit)
         assert starved.returncode == 1
         assert "Traceback" not in starved.stderr

@@ -18,6 +18,7 @@ from inference_ledger.ingest.fields import STATE_MAP, TRIGGER_MAP, Field
 from inference_ledger.ingest.landing import discover, file_format
 from inference_ledger.ingest.otlp import attribute_value, otlp_id, span_record
 from inference_ledger.ingest.records import pseudonymize
+from inference_ledger.ingest.run_ids import new_run_id
 from orchestration.lib.landing import changed_files, date_of, decode_cursor, encode_cursor
 
 
@@ -157,3 +158,10 @@ def test_integer_text_round_trips(value: int) -> None:
     connection = duckdb.connect()
     assert _convert(connection, "int", str(value)) == value
     assert _convert(connection, "int", f"{value}.5") is None
+
+
+def test_run_ids_sort_in_start_order():
+    # The nightly build finds rows loaded since its last build by comparing run ids.
+    ids = [new_run_id("pg" if i % 2 else "") for i in range(300)]
+    assert ids == sorted(ids)
+    assert len(set(ids)) == len(ids)
