@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from expectations.runner import run_quality, summary
 from expectations.suites import MART_SUITES, RAW_SUITES
-from inference_ledger.settings import load_settings
+from inference_ledger.settings import duckdb_config, load_settings
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -36,10 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         partition=args.partition,
         run_id=args.run_id,
         report_dir=settings.report_dir,
-        duckdb_config={
-            "memory_limit": settings.duckdb_memory_limit,
-            "threads": settings.duckdb_threads,
-        },
+        duckdb_config=duckdb_config(settings),
     )
     for result in results:
         for o in result.outcomes:

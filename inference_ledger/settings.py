@@ -91,6 +91,21 @@ def child_environment(settings: Settings) -> dict[str, str]:
     }
 
 
+def duckdb_config(settings: Settings) -> dict[str, str]:
+    """Limits for a DuckDB session the ledger opens: memory, threads, where it spills and how
+    much (creates the spill directory). Every connection that can spill gets all of them."""
+    spill = settings.home / "tmp" / "duckdb"
+    spill.mkdir(parents=True, exist_ok=True)
+    config = {
+        "memory_limit": settings.duckdb_memory_limit,
+        "threads": str(settings.duckdb_threads),
+        "temp_directory": str(spill),
+    }
+    if settings.duckdb_max_temp_size:
+        config["max_temp_directory_size"] = settings.duckdb_max_temp_size
+    return config
+
+
 def export_environment(settings: Settings) -> None:
     """Expose resolved settings to every later child of this process (command entry points)."""
     os.environ.update(child_environment(settings))

@@ -108,15 +108,17 @@ def run(args: argparse.Namespace) -> int:
     print(f"ingesting {landing} into {settings.home}", file=sys.stderr)
     import duckdb
 
+    from inference_ledger.resource_errors import resource_hint
+
     try:
         result = ingest_landing(landing, settings, progress=progress)
     except duckdb.OutOfMemoryException as exc:
-        # Outside a file's transaction (the raw-zone export): nothing is half-written, and
-        # the next run repeats it; say which knob to turn instead of a traceback.
+        # Files already committed stay loaded; the failing batch was rolled back and the next
+        # run repeats it. Say which knob to turn instead of a traceback.
+        hint = resource_hint(str(exc), settings) or f"DuckDB ran out of memory: {exc}"
         print(
-            f"ledger ingest: DuckDB ran out of memory (LEDGER_DUCKDB_MEMORY_LIMIT="
-            f"{settings.duckdb_memory_limit}); raise it or lower LEDGER_DUCKDB_THREADS. "
-            f"Nothing partial was committed; re-run to continue. ({exc})".splitlines()[0],
+            f"ledger ingest: {hint}. Nothing partial was committed; re-run to continue. "
+            f"({str(exc).splitlines()[0]})",
             file=sys.stderr,
         )
         return 1

@@ -61,6 +61,8 @@ def print_outcome(outcome) -> None:
         print(f"  blocking check failed: {check} (marts were not published)")
     for step in outcome.failed_steps:
         print(f"  failed step: {step}")
+    for hint in outcome.resource_hints:
+        print(f"  {hint}")
 
 
 def run(args: argparse.Namespace, start: str | None = None, end: str | None = None) -> int:

@@ -372,6 +372,11 @@ def _commit_batch(run: _Run, items: list[PendingFile]) -> list[FileResult]:
         for item, result in zip(items, results, strict=True):
             run.write_manifest(item.file, item.digest, result)
         run.con.execute("COMMIT")
+    except duckdb.OutOfMemoryException:
+        # Out of memory or temp space is the machine's limit, not the file's fault: recorded
+        # as a failed file, the run would go on to build and publish marts without its rows.
+        run.con.execute("ROLLBACK")
+        raise
     except (UnreadableFile, duckdb.Error) as exc:
         run.con.execute("ROLLBACK")
         if len(items) > 1:

@@ -46,6 +46,8 @@ def load_source(con: duckdb.DuckDBPyConnection, file: LandingFile, target: str) 
         if file.fmt == "csv":
             return load_python_rows(sink, _csv_rows(file.path))
         return _load_json_lines(sink, file.path)
+    except duckdb.OutOfMemoryException:
+        raise  # the machine's limit, not the file's fault (see pipeline._commit_batch)
     except (duckdb.Error, OSError, EOFError, UnicodeDecodeError, pa.ArrowException) as exc:
         raise UnreadableFile(f"{type(exc).__name__}: {exc}") from exc
 

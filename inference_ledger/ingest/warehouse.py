@@ -12,7 +12,7 @@ import duckdb
 
 from inference_ledger.ingest.canonical import MACROS, lit, q
 from inference_ledger.ingest.schema import PARTITIONED_TABLES, UNPARTITIONED_TABLES, ensure_schema
-from inference_ledger.settings import Settings
+from inference_ledger.settings import Settings, duckdb_config
 
 
 def lock_path(settings: Settings) -> Path:
@@ -33,14 +33,9 @@ def writer_lock(settings: Settings) -> Iterator[None]:
 
 
 def configure(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
-    con.execute(f"SET memory_limit = '{settings.duckdb_memory_limit}'")
-    con.execute(f"SET threads = {int(settings.duckdb_threads)}")
+    for name, value in duckdb_config(settings).items():
+        con.execute(f"SET {name} = {lit(value)}")
     con.execute("SET TimeZone = 'UTC'")
-    spill = settings.home / "tmp" / "duckdb"
-    spill.mkdir(parents=True, exist_ok=True)
-    con.execute(f"SET temp_directory = '{spill}'")
-    if settings.duckdb_max_temp_size:
-        con.execute(f"SET max_temp_directory_size = {lit(settings.duckdb_max_temp_size)}")
     for macro in MACROS:
         con.execute(macro)
 

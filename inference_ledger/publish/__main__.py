@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from inference_ledger.publish.publisher import DEFAULT_MARTS, PublishError, publish_marts
-from inference_ledger.settings import load_settings
+from inference_ledger.settings import duckdb_config, load_settings
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -28,7 +28,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     try:
-        pub = publish_marts(args.warehouse, args.publish_dir, args.marts or DEFAULT_MARTS)
+        pub = publish_marts(
+            args.warehouse,
+            args.publish_dir,
+            args.marts or DEFAULT_MARTS,
+            duckdb_config=duckdb_config(settings),
+        )
     except PublishError as exc:
         print(f"publish failed, previous publication kept: {exc}", file=sys.stderr)
         return 1

@@ -26,7 +26,7 @@ import os
 import re
 import secrets
 import shutil
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -192,13 +192,17 @@ def _new_run_id(now: datetime) -> str:
 
 
 def _build_database(
-    warehouse_path: Path, tmp_db: Path, staged_dir: Path, marts: Sequence[str]
+    warehouse_path: Path,
+    tmp_db: Path,
+    staged_dir: Path,
+    marts: Sequence[str],
+    duckdb_config: Mapping[str, str],
 ) -> dict[str, int]:
     """Copy marts into `tmp_db` and Parquet files into `staged_dir`; return row counts."""
     counts: dict[str, int] = {}
     # An in-memory session attaching both files: the warehouse read-only (a concurrent
     # writer is not disturbed), the new file writable in the old-client storage format.
-    con = duckdb.connect()
+    con = duckdb.connect(config=dict(duckdb_config))
     try:
         con.execute(f"ATTACH {_sql_str(warehouse_path)} AS wh (READ_ONLY)")
         con.execute(_attach_sql(tmp_db))
@@ -253,8 +257,12 @@ def publish_marts(
     publish_dir: Path | str,
     marts: Sequence[str] = DEFAULT_MARTS,
     run_id: str | None = None,
+    duckdb_config: Mapping[str, str] | None = None,
 ) -> Publication:
-    """Publish `marts` from the warehouse into `publish_dir` atomically (see module doc)."""
+    """Publish `marts` from the warehouse into `publish_dir` atomically (see module doc).
+
+    `duckdb_config` bounds the copying session (memory, threads, spill directory and cap;
+    `inference_ledger.settings.duckdb_config`); without it DuckDB's defaults apply."""
     warehouse_path = Path(warehouse_path)
     publish_dir = Path(publish_dir)
     if not marts:
@@ -286,7 +294,7 @@ def publish_marts(
             raise PublishError(f"run_id {run_id!r} was already published")
         try:
             staged_dir.mkdir()
-            counts = _build_database(warehouse_path, tmp_db, staged_dir, marts)
+            counts = _build_database(warehouse_path, tmp_db, staged_dir, marts, duckdb_config or {})
             _write_publication_table(tmp_db, run_id, published_at, counts)
             _fsync_path(tmp_db)
             for parquet in staged_dir.iterdir():

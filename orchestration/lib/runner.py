@@ -43,6 +43,8 @@ class RunOutcome:
     partitions: str
     failed_steps: list[str] = field(default_factory=list)
     blocked_checks: list[str] = field(default_factory=list)
+    # What to change when a step failed for lack of memory or temp space.
+    resource_hints: list[str] = field(default_factory=list)
     materialized: int = 0
     alerts_sent: int = 0
     alert_delivery: str = "none"
@@ -149,7 +151,7 @@ def run_pipeline(
             tags={**tags, RUNNER_TAG: "in_process"},
             raise_on_error=False,
         )
-        outcome = _summarise(result, label)
+        outcome = _summarise(result, label, settings)
         outcome.alerts_sent, outcome.alert_delivery = _send_alerts(outcome, say)
     return outcome
 
@@ -178,13 +180,28 @@ def _release_dead_runs(instance, say: Callable[[str], None]) -> None:
         say(f"released run {run.run_id}: its process died before it finished")
 
 
-def _summarise(result, label: str) -> RunOutcome:
+def _error_text(error) -> str:
+    """An error's message with those of its causes and contexts (dbt's sits a few levels down)."""
+    parts = []
+    while error is not None:
+        parts.append(error.message)
+        error = error.cause or error.context
+    return "\n".join(parts)
+
+
+def _summarise(result, label: str, settings: Settings) -> RunOutcome:
     import dagster as dg
+
+    from inference_ledger.resource_errors import resource_hint
 
     outcome = RunOutcome(run_id=result.run_id, success=result.success, partitions=label)
     for event in result.all_events:
         if event.event_type == dg.DagsterEventType.STEP_FAILURE:
-            outcome.failed_steps.append(event.step_key or "?")
+            step = event.step_key or "?"
+            outcome.failed_steps.append(step)
+            hint = resource_hint(_error_text(event.event_specific_data.error), settings)
+            if hint:
+                outcome.resource_hints.append(f"{step}: {hint}")
         elif event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION:
             outcome.materialized += 1
         elif event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
@@ -200,7 +217,9 @@ def _send_alerts(outcome: RunOutcome, say: Callable[[str], None]) -> tuple[int, 
 
     if not outcome.success:
         steps = ", ".join(outcome.failed_steps) or "see the run's event log"
-        notify_run_failed(outcome.run_id, f"failed steps: {steps}")
+        notify_run_failed(
+            outcome.run_id, "; ".join([f"failed steps: {steps}", *outcome.resource_hints])
+        )
     alert_run = alerts_after_run()
     if alert_run is None:
         return 0, "none"

@@ -22,6 +22,7 @@ from rel_helpers import LEDGER, START, child_env, make_landing
 
 from inference_ledger.dbt_runner import PROJECT_DIR
 from inference_ledger.publish import publish_marts
+from inference_ledger.publish.publisher import PublishError
 from inference_ledger.report.sample_marts import build_sample_warehouse
 
 # Smaller than one DuckDB block, so any spill at all fails; at this memory limit the dbt build
@@ -163,14 +164,36 @@ def test_run_out_of_temp_space_fails_and_keeps_the_publication(capped_run: Cappe
     assert _tree_digest(home / "published") == capped_run.published_before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="`ledger run` shows DuckDB's own error (naming max_temp_directory_size) for a dbt "
-    "step that runs out of temp space; it does not yet say which ledger setting to change",
-)
 def test_run_out_of_temp_space_names_the_ledger_setting(capped_run: CappedRun):
     assert capped_run.run.returncode == 1
-    assert "LEDGER_DUCKDB_MAX_TEMP_SIZE" in capped_run.run.stdout + capped_run.run.stderr
+    hint = f"ran out of temp space (LEDGER_DUCKDB_MAX_TEMP_SIZE={TEMP_CAP})"
+    assert any(
+        line.strip().startswith("ledger_dbt_models: DuckDB") and hint in line
+        for line in capped_run.run.stdout.splitlines()
+    ), capped_run.run.stdout[-3000:]
+
+
+def test_run_whose_ingest_runs_out_of_memory_fails_before_any_mart(tmp_path: Path):
+    # Out of memory is not a bad file: the run must stop, not build marts without the rows.
+    home = tmp_path / "home"
+    make_landing(home / "landing", days=3, events_per_day=40, seed=9)
+    run = subprocess.run(
+        [*LEDGER, "run", "--partition", "2025-06-04"],
+        env=child_env(home, LEDGER_DUCKDB_MEMORY_LIMIT="4MB"),
+        capture_output=True, text=True, timeout=1200, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert run.returncode == 1, run.stdout[-3000:] + run.stderr[-3000:]
+    assert "failed step: ingest_landing" in run.stdout
+    assert "ingest_landing: DuckDB ran out of memory (LEDGER_DUCKDB_MEMORY_LIMIT=4MB)" in run.stdout
+    assert not (home / "published").exists()
+    rerun = subprocess.run(
+        [*LEDGER, "run", "--partition", "2025-06-04"],
+        env=child_env(home),
+        capture_output=True, text=True, timeout=1200, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert rerun.returncode == 0, rerun.stdout[-3000:] + rerun.stderr[-3000:]
+    events, claimed, failed, broken = _accounting(home / "warehouse.duckdb")
+    assert events == claimed == 3 * 40 and failed == 0 and broken == 0
 
 
 @pytest.mark.soak
@@ -203,3 +226,25 @@ def test_pipeline_with_a_low_memory_limit_never_publishes_partially(tmp_path: Pa
     else:
         assert truth_mismatches(home / "warehouse.duckdb", home / "landing") == []
     assert leftover_temporaries(home) == []
+
+
+def test_session_limits_carry_the_temp_cap_and_the_publisher_applies_them(tmp_path: Path):
+    # The publisher and the quality checks open DuckDB sessions of their own that can spill;
+    # both take `duckdb_config(settings)`, so neither runs unbounded.
+    settings_env = child_env(tmp_path, LEDGER_DUCKDB_MAX_TEMP_SIZE=TEMP_CAP)
+    config = subprocess.run(
+        [sys.executable, "-c",
+         "from inference_ledger.settings import duckdb_config, load_settings;"
+         "print(sorted(duckdb_config(load_settings()).items()))"],
+        env=settings_env, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert f"('max_temp_directory_size', '{TEMP_CAP}')" in config
+    assert f"('temp_directory', '{tmp_path / 'tmp' / 'duckdb'}')" in config
+    warehouse = build_sample_warehouse(tmp_path / "sample.duckdb")
+    publish_marts(warehouse, tmp_path / "pub", ["audit_gaps"], run_id="roomy")
+    before = _tree_digest(tmp_path / "pub")
+    with pytest.raises(PublishError, match="(?s)previous publication kept.*pin block"):
+        publish_marts(
+            warehouse, tmp_path / "pub", ["audit_gaps"], duckdb_config={"memory_limit": "1MB"}
+        )
+    assert _tree_digest(tmp_path / "pub") == before

@@ -9,6 +9,7 @@ import dagster as dg
 
 from inference_ledger.publish import DEFAULT_MARTS, publish_marts
 from inference_ledger.report.build import build_report, resolve_week
+from inference_ledger.settings import duckdb_config
 from orchestration.defs.resources import LedgerResource
 
 MART_KEYS = [dg.AssetKey([mart]) for mart in DEFAULT_MARTS]
@@ -24,7 +25,10 @@ MART_KEYS = [dg.AssetKey([mart]) for mart in DEFAULT_MARTS]
 def published_marts(context: dg.AssetExecutionContext, ledger: LedgerResource):
     settings = ledger.settings()
     publication = publish_marts(
-        settings.warehouse_path, settings.publish_dir, run_id=context.run_id
+        settings.warehouse_path,
+        settings.publish_dir,
+        run_id=context.run_id,
+        duckdb_config=duckdb_config(settings),
     )
     return dg.MaterializeResult(
         metadata={

@@ -16,6 +16,7 @@ import dagster as dg
 
 from expectations import ERROR, MART_SUITES, RAW_SUITES, WARN, SuiteSpec, run_quality
 from expectations.runner import SuiteResult
+from inference_ledger.settings import duckdb_config
 from orchestration.defs.resources import WAREHOUSE_POOL, LedgerResource
 
 RAW_EVENTS_KEY = dg.AssetKey(["raw", "inference_events"])
@@ -90,10 +91,7 @@ def _results(
         ingest_run_id=_ingest_run_of(context),
         run_id=context.run.run_id,
         report_dir=settings.report_dir,
-        duckdb_config={
-            "memory_limit": settings.duckdb_memory_limit,
-            "threads": settings.duckdb_threads,
-        },
+        duckdb_config=duckdb_config(settings),
     )
     # A raw suite may have validated several days (every day the run's ingest touched):
     # one check result per check, failing when any day failed.
