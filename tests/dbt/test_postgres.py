@@ -3,13 +3,15 @@ as DuckDB.
 
 A real PostgreSQL server (session fixture) receives the raw zone of each generated scenario
 in a database of its own. `dbt build --target postgres` runs every model, data test and unit
-test on one scenario; the other scenarios build every model and data test (the unit tests
-do not depend on the data, running them once is enough). Each scenario's headline marts are
-then compared with the DuckDB build of the same raw data.
+test on one scenario, then an incremental run of its last day's partition window (every
+incremental branch, on PostgreSQL); the other scenarios build every model and data test (the
+unit tests do not depend on the data, running them once is enough). Each scenario's headline
+marts are then compared with the DuckDB build of the same raw data.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import time
@@ -22,7 +24,7 @@ import psycopg2
 import pytest
 from dbt_harness import BuiltWarehouse
 
-from inference_ledger.dbt_runner import DbtInvocation, run_dbt
+from inference_ledger.dbt_runner import DbtInvocation, run_dbt, window_vars
 from inference_ledger.generator import SCENARIOS
 from inference_ledger.serving.postgres import sync_raw_zone
 
@@ -89,27 +91,36 @@ def postgres_builds(
             sync_raw_zone(built.path, dsn)
             work = tmp_path_factory.mktemp(f"dbt-postgres-{scenario}")
             exclude = () if scenario == FULLY_TESTED else ("resource_type:unit_test",)
-            started = time.perf_counter()
-            result = run_dbt(
-                DbtInvocation(
-                    command="build",
-                    target="postgres",
-                    target_path=work / "target",
-                    log_path=work / "logs",
-                    exclude=exclude,
-                    # The server does the work; more threads overlap dbt's round trips.
-                    threads=4,
-                ),
-                env={
-                    "LEDGER_DBT_TARGET": "postgres",
-                    "LEDGER_PG_HOST": postgres_server.host,
-                    "LEDGER_PG_PORT": str(postgres_server.port),
-                    "LEDGER_PG_USER": postgres_server.user,
-                    "LEDGER_PG_PASSWORD": "",
-                    "LEDGER_PG_DBNAME": database,
-                },
+            env = {
+                "LEDGER_DBT_TARGET": "postgres",
+                "LEDGER_PG_HOST": postgres_server.host,
+                "LEDGER_PG_PORT": str(postgres_server.port),
+                "LEDGER_PG_USER": postgres_server.user,
+                "LEDGER_PG_PASSWORD": "",
+                "LEDGER_PG_DBNAME": database,
+            }
+            invocation = DbtInvocation(
+                command="build",
+                target="postgres",
+                target_path=work / "target",
+                log_path=work / "logs",
+                exclude=exclude,
+                # The server does the work; more threads overlap dbt's round trips.
+                threads=4,
             )
-            kinds = sorted({r.node.resource_type for r in result.result.results})
+            started = time.perf_counter()
+            result = run_dbt(invocation, env=env)
+            kinds = sorted({str(r.node.resource_type) for r in result.result.results})
+            if scenario == FULLY_TESTED:
+                last = dt.date.fromisoformat(built.ground_truth["per_day"][-1]["date_day"])
+                window = window_vars(last.isoformat(), (last + dt.timedelta(days=1)).isoformat())
+                # run_dbt raises when any model fails.
+                incremental = run_dbt(
+                    dataclasses.replace(invocation, command="run", exclude=(), vars=window),
+                    env=env,
+                )
+                if incremental.result.results:
+                    kinds.append("incremental")
             print(f"{scenario}: postgres dbt build {time.perf_counter() - started:.1f} s {kinds}")
             builds[scenario] = (built, dsn, kinds)
     finally:
@@ -125,13 +136,14 @@ def _sorted(rows: list[tuple], names: list[str], keys: list[str]) -> list[tuple]
     )
 
 
-def test_every_scenario_ran_models_and_data_tests_unit_tests_once(
+def test_every_scenario_ran_models_and_data_tests_unit_tests_and_increments_once(
     postgres_builds: dict[str, tuple[BuiltWarehouse, str, list[str]]],
 ) -> None:
     assert set(postgres_builds) == set(SCENARIOS)
     for scenario, (_, _, kinds) in postgres_builds.items():
         assert {"model", "test", "seed"} <= set(kinds), scenario
         assert ("unit_test" in kinds) == (scenario == FULLY_TESTED), scenario
+        assert ("incremental" in kinds) == (scenario == FULLY_TESTED), scenario
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
