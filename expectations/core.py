@@ -128,6 +128,24 @@ class ExpectationOutcome:
     why: str = ""
     exception: str | None = None
 
+    @classmethod
+    def of(
+        cls, spec: SuiteSpec, config: Expectation, column: str | None, **measured: Any
+    ) -> ExpectationOutcome:
+        """An outcome of expectation `config` of suite `spec`: the identity and severity come
+        from the suite and the expectation's `meta`, the rest (`success`, counts, sample,
+        `exception`) from what validation measured."""
+        return cls(
+            suite=spec.name,
+            table=spec.table,
+            check=config.meta["check"],
+            expectation_type=config.type,
+            column=column,
+            severity=config.meta["severity"],
+            why=config.meta.get("why", ""),
+            **measured,
+        )
+
     @property
     def blocks(self) -> bool:
         return self.severity == ERROR and not self.success

@@ -273,20 +273,16 @@ class QualityRun:
         exception = None
         if r.exception_info and r.exception_info.get("raised_exception"):
             exception = r.exception_info.get("exception_message")
-        return ExpectationOutcome(
-            suite=spec.name,
-            table=spec.table,
-            check=config.meta["check"],
-            expectation_type=config.type,
-            column=column,
-            severity=config.meta["severity"],
+        return ExpectationOutcome.of(
+            spec,
+            config,
+            column,
             success=bool(r.success),
             observed_value=_json_safe(observed),
             element_count=result.get("element_count"),
             unexpected_count=result.get("unexpected_count"),
             unexpected_percent=_json_safe(result.get("unexpected_percent")),
             sample=sample,
-            why=config.meta.get("why", ""),
             exception=exception,
         )
 
@@ -344,20 +340,16 @@ class QualityRun:
             {k: _json_safe(v) for k, v in row.items() if k in keys}
             for row in unexpected[: self.config.sample_size]
         ]
-        return ExpectationOutcome(
-            suite=spec.name,
-            table=spec.table,
-            check=config.meta["check"],
-            expectation_type=config.type,
-            column=column,
-            severity=config.meta["severity"],
+        return ExpectationOutcome.of(
+            spec,
+            config,
+            column,
             success=success,
             observed_value=_json_safe(observed),
             element_count=rows if exception is None else None,
             unexpected_count=unexpected_count,
             unexpected_percent=_json_safe(percent),
             sample=sample,
-            why=config.meta.get("why", ""),
             exception=exception,
         )
 
