@@ -29,6 +29,8 @@ import sys
 import time
 from pathlib import Path
 
+from bench.rss import own_peak_rss_mib
+
 
 def _child(spec: str) -> int:
     from inference_ledger.dbt_runner import DbtInvocation, run_dbt
@@ -53,7 +55,7 @@ def _child(spec: str) -> int:
             {
                 "seconds": seconds,
                 "cpu_seconds": usage.ru_utime + usage.ru_stime,
-                "peak_rss_mib": usage.ru_maxrss / 1024,
+                "peak_rss_mib": own_peak_rss_mib(),
             }
         )
     )

@@ -14,12 +14,12 @@ import sys
 import tempfile
 from pathlib import Path
 
+from bench.rss import own_peak_rss_mib
 from inference_ledger.generator import FORMATS, SCENARIOS, GenerationOptions, generate
 
 
 def _peak_rss_mib() -> float:
-    # ru_maxrss is in KiB on Linux.
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return own_peak_rss_mib()
 
 
 def _cpu_seconds() -> float:

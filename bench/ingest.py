@@ -20,6 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.rss import own_peak_rss_mib
+
 TARGET_SECONDS_PER_10M = 45.0
 TARGET_RSS_GIB = 4.0
 
@@ -59,17 +61,22 @@ def _child(landing: str, home: str) -> int:
                     f.records_loaded for f in result.files if f.kind in ("events", "otlp")
                 ),
                 "failed": len(result.failed),
+                "peak_rss_mib": own_peak_rss_mib(),
             }
         )
     )
     return 0
 
 
+def _children_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_one(landing: Path, work: Path) -> dict[str, float]:
     home = Path(tempfile.mkdtemp(prefix="ingest-home-", dir=work))
     try:
-        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-        before, cpu_before = usage.ru_maxrss, usage.ru_utime + usage.ru_stime
+        cpu_before = _children_cpu_seconds()
         started = time.perf_counter()
         out = subprocess.run(
             [sys.executable, "-m", "bench.ingest", "--child", str(landing), str(home)],
@@ -78,8 +85,7 @@ def run_one(landing: Path, work: Path) -> dict[str, float]:
             text=True,
         )
         wall = time.perf_counter() - started
-        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-        peak_kib, cpu = usage.ru_maxrss, usage.ru_utime + usage.ru_stime - cpu_before
+        cpu = _children_cpu_seconds() - cpu_before
         child = json.loads(out.stdout.strip().splitlines()[-1])
     finally:
         shutil.rmtree(home, ignore_errors=True)
@@ -97,8 +103,7 @@ def run_one(landing: Path, work: Path) -> dict[str, float]:
         "records_per_second": child["loaded"] / wall,
         "mb_per_second": size / 1e6 / wall,
         "landing_mb": size / 1e6,
-        # ru_maxrss of children is the largest child so far; only meaningful when it grew.
-        "peak_rss_gib": max(peak_kib, before) / 1024 / 1024,
+        "peak_rss_gib": child["peak_rss_mib"] / 1024,
     }
 
 

@@ -27,6 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.rss import own_peak_rss_mib
+
 DAY = dt.date(2026, 3, 2)
 INGEST_RUN_ID = "bench-ingest"
 
@@ -100,8 +102,7 @@ def _child(warehouse: str, report_dir: str, ingest_run_id: str) -> int:
                 "failed": sorted(
                     {f"{o.suite}.{o.check}" for r in results for o in r.outcomes if not o.success}
                 ),
-                # Linux reports ru_maxrss in KiB.
-                "peak_rss_mib": after.ru_maxrss / 1024,
+                "peak_rss_mib": own_peak_rss_mib(),
             }
         )
     )
