@@ -158,6 +158,10 @@ class QualityRun:
         partitions: Sequence[dt.date | None],
         complete: bool,
     ) -> Any:
+        # GE copies the frame for each metric it filters, and pandas consolidates the copy's
+        # blocks every time when the frame is not (Arrow's split blocks): about a fifth of the
+        # validation time at 1M events. Consolidated once here, those copies are plain.
+        frame._consolidate_inplace()
         asset = self._datasource.add_dataframe_asset(f"{spec.name}-{uuid.uuid4().hex[:8]}")
         batch = asset.add_batch_definition_whole_dataframe("slice")
         # A suite validated twice in one run (two partitions) needs a second name.
