@@ -24,7 +24,7 @@ from great_expectations.data_context.types.base import ProgressBarsConfig
 
 from expectations import store
 from expectations.config import QualityConfig
-from expectations.core import ERROR, WARN, ExpectationOutcome, SuiteSpec
+from expectations.core import ERROR, WARN, ExpectationOutcome, SuiteSpec, nanosecond_timestamps
 from expectations.docs import DOCS_SITE, add_docs_site, context_config, docs_index
 from expectations.suites import ALL_SUITES
 
@@ -161,6 +161,7 @@ class QualityRun:
         # GE copies the frame for each metric it filters, and pandas consolidates the copy's
         # blocks every time when the frame is not (Arrow's split blocks): about a fifth of the
         # validation time at 1M events. Consolidated once here, those copies are plain.
+        nanosecond_timestamps(frame)
         frame._consolidate_inplace()
         asset = self._datasource.add_dataframe_asset(f"{spec.name}-{uuid.uuid4().hex[:8]}")
         batch = asset.add_batch_definition_whole_dataframe("slice")

@@ -11,9 +11,12 @@ import weakref
 from pathlib import Path
 
 import duckdb
+import numpy as np
+import pandas as pd
 import pytest
 
 from expectations import ALL_SUITES, ERROR, WARN, QualityConfig, QualityRun, suite_by_name
+from expectations.core import nanosecond_timestamps
 from expectations.runner import validate_warehouse
 from expectations.sample_data import (
     create_raw_tables,
@@ -114,6 +117,35 @@ def test_events_before_the_horizon_are_implausible(warehouse):
     run = QualityRun(config=QualityConfig(horizon=dt.datetime(2020, 1, 1)))
     (result,) = validate_warehouse(warehouse, run, [EVENTS], DAY)
     assert [o.check for o in result.blocking_failures] == ["event_ts_plausible"]
+
+
+def test_times_beyond_the_nanosecond_range_are_still_checked(warehouse, run):
+    # Year 3000 does not fit pandas' nanoseconds: that frame keeps microseconds (GE's slow
+    # path) instead of failing the conversion, and the row is still named.
+    warehouse.execute(
+        "UPDATE raw.inference_events SET event_ts = TIMESTAMP '3000-01-01' "
+        "WHERE event_id LIKE '%00000005'"
+    )
+    (result,) = validate_warehouse(warehouse, run, [EVENTS], DAY)
+    (failure,) = result.blocking_failures
+    assert failure.check == "event_ts_plausible"
+    assert failure.unexpected_count == 1
+    assert failure.sample[0]["event_id"].endswith("00000005")
+
+
+def test_timestamps_move_to_nanoseconds_only_where_every_value_fits():
+    frame = pd.DataFrame(
+        {
+            "event_ts": np.array(["2026-01-09T10:00:00.123456", "NaT"], dtype="datetime64[us]"),
+            "far_future": np.array(["3000-01-01", "2026-01-09"], dtype="datetime64[us]"),
+            "all_missing": np.array(["NaT", "NaT"], dtype="datetime64[us]"),
+        }
+    )
+    nanosecond_timestamps(frame)
+    assert str(frame["event_ts"].dtype) == "datetime64[ns]"
+    assert frame["event_ts"][0] == pd.Timestamp("2026-01-09T10:00:00.123456")
+    assert str(frame["far_future"].dtype) == "datetime64[us]"
+    assert str(frame["all_missing"].dtype) == "datetime64[ns]"
 
 
 def test_auditability_gaps_are_warnings_with_placeholders_counted_as_missing(warehouse, run):
