@@ -1,12 +1,19 @@
 {#- Reprocessing window of incremental models.
 
-    start: the `start_date` var when given (orchestrator partition window), else the target's
-    latest `date_column` minus `lookback_days`. end: the `end_date` var (exclusive) or open.
-    Late records inside the lookback are picked up on their own; older late data needs a
-    run with an explicit start_date (or a full refresh). -#}
+    start: the `start_date` var when given (a partition window, a manual run), else the
+    LEDGER_DBT_START_DATE environment variable (the nightly run's late-data start), else the
+    target's latest `date_column` minus `lookback_days`. end: the `end_date` var (exclusive)
+    or open. Late records inside the lookback are picked up on their own; older late data
+    needs an explicit start (the nightly run sets it from what was ingested since its last
+    build). The nightly start travels in the environment because a changed `--vars` makes
+    dbt parse the whole project again, and this macro is rendered only at run time. -#}
 {% macro window_start(date_column='date_day') -%}
-    {%- if var('start_date', none) -%}
-        cast('{{ var("start_date") }}' as date)
+    {%- set start = var('start_date', none) or env_var('LEDGER_DBT_START_DATE', '') -%}
+    {%- if start -%}
+        {%- if not modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}', start | string) -%}
+            {{ exceptions.raise_compiler_error("window start must be an ISO date (YYYY-MM-DD), got " ~ (start | string)[:40]) }}
+        {%- endif -%}
+        cast('{{ start }}' as date)
     {%- else -%}
         (select coalesce(cast({{ dbt.dateadd('day', -1 * (var('lookback_days') | int), 'max(' ~ date_column ~ ')') }} as date), cast('1900-01-01' as date)) from {{ this }})
     {%- endif -%}

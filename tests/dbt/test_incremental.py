@@ -14,14 +14,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import shutil
 from pathlib import Path
 
 import dbt_raw_zone
 import duckdb
 import pytest
-from dbt_harness import dbt_invoke, generate_landing
+from dbt_harness import dbt_env, dbt_invoke, generate_landing
 
-from inference_ledger.dbt_runner import window_vars
+from inference_ledger.dbt_runner import DbtInvocation, DbtRunError, run_dbt, window_vars
 
 DAYS = 10
 FIRST_BATCH = 7  # days loaded before the first (full) build
@@ -116,3 +117,26 @@ def test_daily_incremental_runs_equal_full_refresh(
                 differing[table] = (want, got)
                 break
     assert not differing, differing
+
+
+def test_a_window_start_from_the_environment_must_be_a_date(
+    replay: tuple[Path, Path, list[dt.date]], tmp_path: Path
+) -> None:
+    # The nightly run hands its late-data start to dbt in LEDGER_DBT_START_DATE, which ends
+    # up inside SQL: anything but an ISO date stops the model before it runs.
+    _, incremental, _ = replay
+    warehouse = tmp_path / "copy.duckdb"
+    shutil.copyfile(incremental, warehouse)
+    invocation = DbtInvocation(
+        command="run",
+        select=("int_inference_events_enriched",),
+        target_path=tmp_path / "target",
+        log_path=tmp_path / "logs",
+    )
+    hostile = {**dbt_env(warehouse), "LEDGER_DBT_START_DATE": "2025-01-01' or true --"}
+    with pytest.raises(DbtRunError, match="int_inference_events_enriched"):
+        run_dbt(invocation, env=hostile)
+    log = (tmp_path / "logs" / "dbt.log").read_text(encoding="utf-8")
+    assert "window start must be an ISO date" in log
+    valid = {**dbt_env(warehouse), "LEDGER_DBT_START_DATE": "2025-01-01"}
+    run_dbt(invocation, env=valid)

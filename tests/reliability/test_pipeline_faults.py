@@ -197,6 +197,15 @@ def test_late_and_redelivered_data_corrects_every_affected_period(late_run, full
     )
 
 
+def test_late_data_reaches_dbt_without_a_fresh_parse(late_run):
+    # The window start goes through the environment: a `--vars` window would differ every
+    # night and make dbt parse the whole project again.
+    assert late_run.second_rc == 0, late_run.second_err[-3000:]
+    assert f"reprocessing from {LATE_EVENT_DAYS[0]}" in late_run.second_err
+    assert "--vars" not in late_run.second_out + late_run.second_err
+    assert "Unable to do partial parsing" not in late_run.second_out
+
+
 def test_waiting_run_says_so_and_then_runs(late_run):
     assert f"waiting for run by pid {os.getpid()}" in late_run.second_out
     assert "succeeded" in late_run.second_out

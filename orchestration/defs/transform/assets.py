@@ -2,10 +2,13 @@
 
 A partition range (a backfill) runs as one dbt invocation whose window is passed as
 `--vars`; the nightly run passes no window, so incremental models reprocess their lookback
-plus anything newer, which is what picks up late events and late commits.
+plus anything newer, which is what picks up late events and late commits, or from the
+oldest event date ingested since the last build when that is older (through the
+environment, so dbt keeps its saved parse).
 """
 
 # No `from __future__ import annotations`: Dagster inspects the `context` annotation.
+import datetime as dt
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -27,6 +30,9 @@ from orchestration.defs.resources import WAREHOUSE_POOL
 from orchestration.lib.dbt_project import ledger_dbt_project
 from orchestration.lib.late_data import pending_window, record_build
 from orchestration.lib.run_modes import NIGHTLY, run_mode
+
+# Read by the dbt project's `window_start` macro.
+START_DATE_ENV = "LEDGER_DBT_START_DATE"
 
 
 class LedgerDbtTranslator(DagsterDbtTranslator):
@@ -61,6 +67,17 @@ def dbt_build_args(mode: str, window: dg.TimeWindow | None) -> list[str]:
     return args
 
 
+def nightly_window_environment(mode: str, late_start: dt.date | None) -> dict[str, str]:
+    """The nightly run's window start for dbt, as an environment variable (empty: none).
+
+    Records older than the lookback arrived since the last build: reprocess from there. A
+    `--vars` window would differ every night and make dbt parse the project from scratch;
+    the macros read this variable only at run time, so the saved parse stays valid.
+    """
+    start = late_start.isoformat() if mode == NIGHTLY and late_start is not None else ""
+    return {START_DATE_ENV: start}
+
+
 @dbt_assets(
     manifest=ledger_dbt_project().manifest_path,
     project=ledger_dbt_project(),
@@ -76,15 +93,16 @@ def ledger_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     args = dbt_build_args(mode, window)
     settings = load_settings()
     late_start, newest_run = pending_window(settings.warehouse_path)
-    if mode == NIGHTLY and late_start is not None:
-        # Records older than the lookback arrived since the last build: reprocess from there.
-        args += ["--vars", json.dumps(window_vars(late_start.isoformat(), None))]
-    context.log.info(f"dbt {' '.join(args)}")
+    env = {**child_environment(settings), **nightly_window_environment(mode, late_start)}
+    context.log.info(
+        f"dbt {' '.join(args)}"
+        + (f" (reprocessing from {env[START_DATE_ENV]})" if env.get(START_DATE_ENV) else "")
+    )
     # One target directory per ledger home: runs never overlap (one writer), and reusing it
     # lets dbt parse partially instead of from scratch.
     target_path = settings.home / "dbt" / "target"
-    # The dbt process reads the warehouse location and limits through `env_var`.
-    with temporary_environment(child_environment(settings)):
+    # The dbt process reads the warehouse location, limits and window through `env_var`.
+    with temporary_environment(env):
         invocation = dbt.cli(args, context=context, target_path=target_path, raise_on_error=False)
         yield from invocation.stream()
     if invocation.is_successful():
