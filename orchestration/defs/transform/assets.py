@@ -23,6 +23,7 @@ from dagster_dbt import (
 )
 
 from inference_ledger.dbt_runner import temporary_environment, window_vars
+from inference_ledger.memory import release_unused_memory
 from inference_ledger.settings import child_environment, load_settings
 from orchestration.defs.automation.freshness import with_mart_freshness
 from orchestration.defs.ingest.assets import daily_partitions
@@ -101,6 +102,9 @@ def ledger_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     # One target directory per ledger home: runs never overlap (one writer), and reusing it
     # lets dbt parse partially instead of from scratch.
     target_path = settings.home / "dbt" / "target"
+    # dbt runs in a child process with its own DuckDB memory limit: what ingestion and the
+    # checks freed here is handed back first, so the two together stay within the machine.
+    release_unused_memory()
     # The dbt process reads the warehouse location, limits and window through `env_var`.
     with temporary_environment(env):
         invocation = dbt.cli(args, context=context, target_path=target_path, raise_on_error=False)
