@@ -35,6 +35,11 @@ class Settings:
     pseudonymization_key: str = field(repr=False)
     # Cap on DuckDB's spill directory ("" = DuckDB's default, 90% of free disk).
     duckdb_max_temp_size: str = ""
+    # DuckDB memory limit of the dbt build, a child process that runs beside the job process
+    # (which still holds its libraries and caches, ~0.8 GB at 10M events): the two together
+    # stay under 4 GiB with the defaults. Unset, it follows LEDGER_DUCKDB_MEMORY_LIMIT when
+    # that is set, else 2.5GB.
+    dbt_memory_limit: str = "2.5GB"
     # Landing files are loaded in batches of about this much input: enough rows for DuckDB
     # to use every core and to amortize each statement and commit.
     ingest_batch_mb: int = 256
@@ -71,6 +76,8 @@ def load_settings() -> Settings:
         report_dir=_env_path("LEDGER_REPORT_DIR", home / "reports"),
         dbt_target=os.environ.get("LEDGER_DBT_TARGET", "duckdb"),
         duckdb_memory_limit=os.environ.get("LEDGER_DUCKDB_MEMORY_LIMIT", "3GB"),
+        dbt_memory_limit=os.environ.get("LEDGER_DBT_MEMORY_LIMIT")
+        or os.environ.get("LEDGER_DUCKDB_MEMORY_LIMIT", "2.5GB"),
         duckdb_threads=int(os.environ.get("LEDGER_DUCKDB_THREADS", str(os.cpu_count() or 2))),
         environment=environment,
         pseudonymization_key=key,
@@ -86,6 +93,7 @@ def child_environment(settings: Settings) -> dict[str, str]:
         "LEDGER_WAREHOUSE": str(settings.warehouse_path),
         "LEDGER_DBT_TARGET": settings.dbt_target,
         "LEDGER_DUCKDB_MEMORY_LIMIT": settings.duckdb_memory_limit,
+        "LEDGER_DBT_MEMORY_LIMIT": settings.dbt_memory_limit,
         "LEDGER_DUCKDB_THREADS": str(settings.duckdb_threads),
         "LEDGER_DUCKDB_MAX_TEMP_SIZE": settings.duckdb_max_temp_size,
     }

@@ -24,6 +24,7 @@ def ledger_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "LEDGER_PUBLISH_DIR",
         "LEDGER_REPORT_DIR",
         "LEDGER_ENV",
+        "LEDGER_DBT_MEMORY_LIMIT",  # follows LEDGER_DUCKDB_MEMORY_LIMIT below
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("LEDGER_DUCKDB_THREADS", "2")

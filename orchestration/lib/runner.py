@@ -199,7 +199,9 @@ def _summarise(result, label: str, settings: Settings) -> RunOutcome:
         if event.event_type == dg.DagsterEventType.STEP_FAILURE:
             step = event.step_key or "?"
             outcome.failed_steps.append(step)
-            hint = resource_hint(_error_text(event.event_specific_data.error), settings)
+            hint = resource_hint(
+                _error_text(event.event_specific_data.error), settings, in_dbt="dbt" in step
+            )
             if hint:
                 outcome.resource_hints.append(f"{step}: {hint}")
         elif event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION:

@@ -167,8 +167,10 @@ def test_run_out_of_temp_space_fails_and_keeps_the_publication(capped_run: Cappe
 def test_run_out_of_temp_space_names_the_ledger_setting(capped_run: CappedRun):
     assert capped_run.run.returncode == 1
     hint = f"ran out of temp space (LEDGER_DUCKDB_MAX_TEMP_SIZE={TEMP_CAP})"
+    # dbt's limit follows LEDGER_DUCKDB_MEMORY_LIMIT here, and the hint names dbt's own knob.
+    remedy = f"raise LEDGER_DBT_MEMORY_LIMIT ({SPILL_MEMORY})"
     assert any(
-        line.strip().startswith("ledger_dbt_models: DuckDB") and hint in line
+        line.strip().startswith("ledger_dbt_models: DuckDB") and hint in line and remedy in line
         for line in capped_run.run.stdout.splitlines()
     ), capped_run.run.stdout[-3000:]
 
