@@ -20,6 +20,11 @@ def _env_path(name: str, default: Path) -> Path:
     return Path(value).expanduser() if value else default
 
 
+# dbt's DuckDB limit when neither LEDGER_DBT_MEMORY_LIMIT nor LEDGER_DUCKDB_MEMORY_LIMIT is
+# set (dbt_project/profiles.yml falls back to the same value for dbt run by hand).
+DEFAULT_DBT_MEMORY_LIMIT = "2.5GB"
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path
@@ -39,7 +44,7 @@ class Settings:
     # (which still holds its libraries and caches, ~0.8 GB at 10M events): the two together
     # stay under 4 GiB with the defaults. Unset, it follows LEDGER_DUCKDB_MEMORY_LIMIT when
     # that is set, else 2.5GB.
-    dbt_memory_limit: str = "2.5GB"
+    dbt_memory_limit: str = DEFAULT_DBT_MEMORY_LIMIT
     # Landing files are loaded in batches of about this much input: enough rows for DuckDB
     # to use every core and to amortize each statement and commit.
     ingest_batch_mb: int = 256
@@ -77,7 +82,7 @@ def load_settings() -> Settings:
         dbt_target=os.environ.get("LEDGER_DBT_TARGET", "duckdb"),
         duckdb_memory_limit=os.environ.get("LEDGER_DUCKDB_MEMORY_LIMIT", "3GB"),
         dbt_memory_limit=os.environ.get("LEDGER_DBT_MEMORY_LIMIT")
-        or os.environ.get("LEDGER_DUCKDB_MEMORY_LIMIT", "2.5GB"),
+        or os.environ.get("LEDGER_DUCKDB_MEMORY_LIMIT", DEFAULT_DBT_MEMORY_LIMIT),
         duckdb_threads=int(os.environ.get("LEDGER_DUCKDB_THREADS", str(os.cpu_count() or 2))),
         environment=environment,
         pseudonymization_key=key,

@@ -193,6 +193,9 @@ def _summarise(result, label: str, settings: Settings) -> RunOutcome:
     import dagster as dg
 
     from inference_ledger.resource_errors import resource_hint
+    from orchestration.defs.transform.assets import ledger_dbt_models
+
+    dbt_step = ledger_dbt_models.op.name
 
     outcome = RunOutcome(run_id=result.run_id, success=result.success, partitions=label)
     for event in result.all_events:
@@ -200,7 +203,7 @@ def _summarise(result, label: str, settings: Settings) -> RunOutcome:
             step = event.step_key or "?"
             outcome.failed_steps.append(step)
             hint = resource_hint(
-                _error_text(event.event_specific_data.error), settings, in_dbt="dbt" in step
+                _error_text(event.event_specific_data.error), settings, in_dbt=step == dbt_step
             )
             if hint:
                 outcome.resource_hints.append(f"{step}: {hint}")
