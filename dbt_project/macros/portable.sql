@@ -78,3 +78,14 @@
 {% macro default__date_series(start_expr, end_expr) -%}
     {{ postgres__date_series(start_expr, end_expr) }}
 {%- endmacro %}
+
+{#- Keyword that asks the engine to inline a CTE into each reader instead of writing it out
+    once and scanning the copy. For a CTE that only filters or projects a large table, the
+    copy costs more than reading the table again (the engine pushes each reader's columns
+    and filters into the scan). Empty where the engine has no such hint. -#}
+{% macro inline_cte() -%}
+    {{ return(adapter.dispatch('inline_cte', 'inference_ledger')()) }}
+{%- endmacro %}
+{% macro default__inline_cte() -%}{%- endmacro %}
+{% macro duckdb__inline_cte() -%}not materialized{%- endmacro %}
+{% macro postgres__inline_cte() -%}not materialized{%- endmacro %}

@@ -16,17 +16,19 @@ with
 touched as ({{ touched_outputs('last_activity_date') }}),
 {% endif %}
 
-events as (
+-- The inputs are read by several CTEs below; inlining them lets each reader scan only the
+-- columns it needs instead of writing a full copy first (about half the model's time at 10M).
+events as {{ inline_cte() }} (
     select * from {{ ref('int_inference_events_enriched') }}
     where output_id is not null {{ only_touched() }}
 ),
 
-transitions as (
+transitions as {{ inline_cte() }} (
     select * from {{ ref('stg_raw__output_transitions') }}
     where 1 = 1 {{ only_touched() }}
 ),
 
-envelopes as (
+envelopes as {{ inline_cte() }} (
     select * from {{ ref('stg_raw__decision_envelopes') }}
     where output_id is not null {{ only_touched() }}
 ),
@@ -38,7 +40,7 @@ with_transitions as (
     select distinct output_id from transitions
 ),
 
-state_observations as (
+state_observations as {{ inline_cte() }} (
     select output_id, event_ts, state, 1 as source_rank, transition_id as observation_id
     from transitions where state is not null
     union all
