@@ -140,3 +140,49 @@ def test_a_window_start_from_the_environment_must_be_a_date(
     assert "window start must be an ISO date" in log
     valid = {**dbt_env(warehouse), "LEDGER_DBT_START_DATE": "2025-01-01"}
     run_dbt(invocation, env=valid)
+
+
+def _set_final_state(warehouse: Path, last_activity: str, state: str) -> str:
+    """Give one output whose last activity matches `last_activity` an invalid final state."""
+    con = duckdb.connect(str(warehouse))
+    try:
+        (output_id,) = con.execute(
+            "select min(output_id) from intermediate.int_outputs_resolved"
+            f" where last_activity_date {last_activity}"
+        ).fetchone()
+        assert output_id is not None
+        con.execute(
+            "update intermediate.int_outputs_resolved set final_state = ? where output_id = ?",
+            [state, output_id],
+        )
+    finally:
+        con.close()
+    return output_id
+
+
+def test_a_nightly_window_limits_event_grain_data_tests_to_its_rows(
+    replay: tuple[Path, Path, list[dt.date]], tmp_path: Path
+) -> None:
+    # With a reprocessing window, tests over the event-grain models check the rows the run
+    # rewrote: a fault in an older row is left to builds without a window, which read all.
+    _, incremental, days = replay
+    warehouse = tmp_path / "copy.duckdb"
+    shutil.copyfile(incremental, warehouse)
+    window_start = days[-2].isoformat()
+    invocation = DbtInvocation(
+        command="test",
+        select=("int_outputs_resolved",),
+        exclude=("resource_type:unit_test",),
+        target_path=tmp_path / "target",
+        log_path=tmp_path / "logs",
+    )
+    nightly = {**dbt_env(warehouse), "LEDGER_DBT_START_DATE": window_start}
+
+    _set_final_state(warehouse, f"< date '{window_start}'", "bogus")
+    run_dbt(invocation, env=nightly)
+    with pytest.raises(DbtRunError, match="accepted_values_int_outputs_resolved_final_state"):
+        run_dbt(invocation, env=dbt_env(warehouse))
+
+    _set_final_state(warehouse, f">= date '{window_start}'", "bogus")
+    with pytest.raises(DbtRunError, match="accepted_values_int_outputs_resolved_final_state"):
+        run_dbt(invocation, env=nightly)
