@@ -1,3 +1,6 @@
+-- Reads several models; reported in Dagster as a check on the mart it guards.
+{{ config(meta={'dagster': {'ref': {'name': 'fct_audit_completeness'}}}) }}
+
 -- Accounting identity: the audit denominator is every output seen anywhere, and the gap
 -- list holds exactly the outputs that are not t1 complete.
 with mart as (

@@ -1,3 +1,6 @@
+-- Reads several models; reported in Dagster as a check on the mart it guards.
+{{ config(meta={'dagster': {'ref': {'name': 'fct_cost_per_outcome'}}}) }}
+
 -- Accounting identity: every event's cost and every committed output lands in
 -- fct_cost_per_outcome exactly once (no attribution drops or double counts).
 with mart as (

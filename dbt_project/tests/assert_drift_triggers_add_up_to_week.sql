@@ -1,3 +1,6 @@
+-- Reads several models; reported in Dagster as a check on the mart it guards.
+{{ config(meta={'dagster': {'ref': {'name': 'fct_control_surface_drift'}}}) }}
+
 -- Accounting identity: per week, trigger rows add up to the week's events and cost.
 with by_trigger as (
     select week_start, sum(inference_events) as events, sum(total_cost_usd) as cost_usd
