@@ -16,6 +16,7 @@ import json
 import math
 import shutil
 from pathlib import Path
+from typing import Any
 
 import dbt_raw_zone
 import duckdb
@@ -119,19 +120,30 @@ def test_daily_incremental_runs_equal_full_refresh(
     assert not differing, differing
 
 
+def _on_a_copy(
+    warehouse: Path, tmp_path: Path, command: str, model: str, **options: Any
+) -> tuple[Path, DbtInvocation]:
+    """A scratch copy of `warehouse` and a dbt `command` on `model` against it."""
+    copy = tmp_path / "copy.duckdb"
+    shutil.copyfile(warehouse, copy)
+    invocation = DbtInvocation(
+        command=command,
+        select=(model,),
+        target_path=tmp_path / "target",
+        log_path=tmp_path / "logs",
+        **options,
+    )
+    return copy, invocation
+
+
 def test_a_window_start_from_the_environment_must_be_a_date(
     replay: tuple[Path, Path, list[dt.date]], tmp_path: Path
 ) -> None:
     # The nightly run hands its late-data start to dbt in LEDGER_DBT_START_DATE, which ends
     # up inside SQL: anything but an ISO date stops the model before it runs.
     _, incremental, _ = replay
-    warehouse = tmp_path / "copy.duckdb"
-    shutil.copyfile(incremental, warehouse)
-    invocation = DbtInvocation(
-        command="run",
-        select=("int_inference_events_enriched",),
-        target_path=tmp_path / "target",
-        log_path=tmp_path / "logs",
+    warehouse, invocation = _on_a_copy(
+        incremental, tmp_path, "run", "int_inference_events_enriched"
     )
     hostile = {**dbt_env(warehouse), "LEDGER_DBT_START_DATE": "2025-01-01' or true --"}
     with pytest.raises(DbtRunError, match="int_inference_events_enriched"):
@@ -166,16 +178,10 @@ def test_a_nightly_window_limits_event_grain_data_tests_to_its_rows(
     # With a reprocessing window, tests over the event-grain models check the rows the run
     # rewrote: a fault in an older row is left to builds without a window, which read all.
     _, incremental, days = replay
-    warehouse = tmp_path / "copy.duckdb"
-    shutil.copyfile(incremental, warehouse)
-    window_start = days[-2].isoformat()
-    invocation = DbtInvocation(
-        command="test",
-        select=("int_outputs_resolved",),
-        exclude=("resource_type:unit_test",),
-        target_path=tmp_path / "target",
-        log_path=tmp_path / "logs",
+    warehouse, invocation = _on_a_copy(
+        incremental, tmp_path, "test", "int_outputs_resolved", exclude=("resource_type:unit_test",)
     )
+    window_start = days[-2].isoformat()
     nightly = {**dbt_env(warehouse), "LEDGER_DBT_START_DATE": window_start}
 
     _set_final_state(warehouse, f"< date '{window_start}'", "bogus")
