@@ -8,7 +8,7 @@
     build). The nightly start travels in the environment because a changed `--vars` makes
     dbt parse the whole project again, and this macro is rendered only at run time. -#}
 {% macro window_start(date_column='date_day') -%}
-    {%- set start = var('start_date', none) or env_var('LEDGER_DBT_START_DATE', '') -%}
+    {%- set start = explicit_window_start() -%}
     {%- if start -%}
         {%- if not modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}', start | string) -%}
             {{ exceptions.raise_compiler_error("window start must be an ISO date (YYYY-MM-DD), got " ~ (start | string)[:40]) }}
@@ -17,6 +17,12 @@
     {%- else -%}
         (select coalesce(cast({{ dbt.dateadd('day', -1 * (var('lookback_days') | int), 'max(' ~ date_column ~ ')') }} as date), cast('1900-01-01' as date)) from {{ this }})
     {%- endif -%}
+{%- endmacro %}
+
+{#- The run's explicit window start as given (the `start_date` var, else
+    LEDGER_DBT_START_DATE), or empty when the run has none. -#}
+{% macro explicit_window_start() -%}
+    {{ return(var('start_date', none) or env_var('LEDGER_DBT_START_DATE', '')) }}
 {%- endmacro %}
 
 {% macro window_end() -%}

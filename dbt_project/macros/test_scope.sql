@@ -15,7 +15,7 @@
 {%- endmacro %}
 
 {% macro test_window_start() -%}
-    {%- if var('start_date', none) or env_var('LEDGER_DBT_START_DATE', '') -%}
+    {%- if explicit_window_start() -%}
         {{- window_start() -}}
     {%- else -%}
         cast('1900-01-01' as date)
