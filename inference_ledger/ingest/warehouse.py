@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import fcntl
 import os
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -70,9 +73,11 @@ def export_parquet(con: duckdb.DuckDBPyConnection, raw_dir: Path, run_id: str) -
     """Rewrite every stale partition (and the small unpartitioned tables); returns files written.
 
     Each Parquet file is written under a temporary name and renamed into place, so readers
-    see either the old or the new partition, never a partial one.
+    see either the old or the new partition, never a partial one. A day's partition is too
+    small for DuckDB to spread one COPY over several cores, so partitions are written
+    concurrently instead, one connection per DuckDB thread (committed data only: the caller
+    has no open transaction).
     """
-    written = 0
     if raw_dir.is_dir():
         # Leftovers of an export that was killed mid-write; their partitions are still dirty.
         for leftover in raw_dir.glob("*/**/.*.tmp"):
@@ -81,22 +86,37 @@ def export_parquet(con: duckdb.DuckDBPyConnection, raw_dir: Path, run_id: str) -
         "SELECT DISTINCT table_name, event_date FROM ingest_state.dirty_partitions "
         "WHERE event_date IS NOT NULL ORDER BY 1, 2"
     ).fetchall()
-    for table, day in dirty:
+    workers = max(1, int(con.execute("SELECT current_setting('threads')").fetchone()[0]))
+    local = threading.local()
+    cursors: list[duckdb.DuckDBPyConnection] = []
+
+    def export_partition(job: tuple[str, dt.date]) -> int:
+        if not hasattr(local, "con"):
+            local.con = con.cursor()
+            cursors.append(local.con)
+        table, day = job
         target = raw_dir / table / f"event_date={day.isoformat()}" / "data.parquet"
-        count = con.execute(
+        count = local.con.execute(
             f"SELECT count(*) FROM raw.{q(table)} WHERE event_date = ?", [day]
         ).fetchone()[0]
         if count == 0:
             target.unlink(missing_ok=True)
-            continue
+            return 0
         _atomic_copy(
-            con,
+            local.con,
             f"SELECT * EXCLUDE (event_date) FROM raw.{q(table)} "
             f"WHERE event_date = DATE '{day.isoformat()}' ORDER BY source_file, source_line",
             target,
             run_id,
         )
-        written += 1
+        return 1
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ledger-export") as pool:
+        try:
+            written = sum(pool.map(export_partition, dirty))
+        finally:
+            for cursor in cursors:
+                cursor.close()
     for table in UNPARTITIONED_TABLES:
         _atomic_copy(con, f"SELECT * FROM raw.{q(table)}", raw_dir / table / "data.parquet", run_id)
         written += 1
