@@ -110,7 +110,7 @@ def _watermark(run: _Run, table: str) -> dt.datetime | None:
 
 def _load_snapshots(run: _Run, source_name: str) -> int:
     run.con.execute(
-        """CREATE OR REPLACE TEMP TABLE _load AS
+        """CREATE OR REPLACE TEMP TABLE _snapshot_load AS
            SELECT source_line, j->>'snapshot_id' AS snapshot_id,
                   j->>'decision_envelope_id' AS decision_envelope_id, j->>'trace_id' AS trace_id,
                   regexp_replace(lower(j->>'context_hash'), '^sha256:', '') AS context_hash,
@@ -125,10 +125,10 @@ def _load_snapshots(run: _Run, source_name: str) -> int:
                    event_ts, CAST(event_ts AS DATE) AS event_date, NULL AS extras,
                    '{source_name}' AS source_file, source_line, record_hash,
                    '{run.run_id}' AS ingest_run_id
-            FROM _load"""
+            FROM _snapshot_load"""
     )
-    mark_dirty(run.con, "context_snapshots", "SELECT CAST(event_ts AS DATE) FROM _load")
-    return run.con.execute("SELECT count(*) FROM _load").fetchone()[0]
+    mark_dirty(run.con, "context_snapshots", "SELECT CAST(event_ts AS DATE) FROM _snapshot_load")
+    return run.con.execute("SELECT count(*) FROM _snapshot_load").fetchone()[0]
 
 
 def ingest_postgres(dsn: str, settings: Settings | None = None) -> dict[str, int]:

@@ -109,12 +109,26 @@ class RecordLoader:
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE {target} AS {sql}")
 
     def dedup(self, stage: str, table: str, key_column: str, target: str) -> None:
-        """Keep good rows whose key is new in the batch and in the table (first line wins)."""
+        """Keep good rows whose key is new in the batch and in the table (first line wins).
+
+        `target` is a view. In the usual case every good row is new and the view only
+        filters the staged rows, which are in file order already, so nothing is copied.
+        """
         repeated = self.scalar(
             f"SELECT count(*) - count(DISTINCT record_key) FROM {stage} WHERE reason IS NULL"
         )
-        # The window that picks each key's first line is skipped when no key repeats within
-        # the batch (the usual case), which saves a pass over the wide staged rows.
+        known = self.scalar(
+            f"SELECT count(*) FROM {stage} s SEMI JOIN raw.{q(table)} t "
+            f"ON t.{q(key_column)} = s.record_key WHERE s.reason IS NULL"
+        )
+        if not repeated and not known:
+            self.con.execute(
+                f"CREATE OR REPLACE TEMP VIEW {target} AS SELECT * FROM {stage} "
+                "WHERE reason IS NULL"
+            )
+            return
+        # The window that picks each key's first line runs only when a key repeats within
+        # the batch, which saves a pass over the wide staged rows.
         first_only = (
             "QUALIFY row_number() OVER (PARTITION BY s.record_key "
             "ORDER BY s.source_file, s.source_line) = 1"
@@ -122,7 +136,7 @@ class RecordLoader:
             else ""
         )
         self.con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE {target} AS
+            f"""CREATE OR REPLACE TEMP TABLE {target}_rows AS
                 SELECT s.* FROM {stage} s
                 ANTI JOIN raw.{q(table)} t ON t.{q(key_column)} = s.record_key
                 WHERE s.reason IS NULL
@@ -131,6 +145,7 @@ class RecordLoader:
                 -- later reads of one day (Parquet export, dbt windows) skip the others.
                 ORDER BY s.source_file, s.source_line"""
         )
+        self.con.execute(f"CREATE OR REPLACE TEMP VIEW {target} AS SELECT * FROM {target}_rows")
 
     def user_map(self, source: str) -> None:
         users = [
@@ -345,7 +360,7 @@ class RecordLoader:
         quarantined = self.quarantine("_stage", spec.kind)
         if spec.kind == "prices":
             self.con.execute(
-                """CREATE OR REPLACE TEMP TABLE _load AS SELECT * FROM _stage
+                """CREATE OR REPLACE TEMP TABLE _price_load AS SELECT * FROM _stage
                    WHERE reason IS NULL
                    QUALIFY row_number() OVER (PARTITION BY record_key
                                               ORDER BY source_file, source_line) = 1"""
@@ -361,10 +376,10 @@ class RecordLoader:
                            coalesce(per_request_usd, 0.0) AS per_request_usd,
                            'override' AS source, source_file, source_line,
                            record_hash, {lit(self.run_id)} AS ingest_run_id
-                    FROM _load"""
+                    FROM _price_load"""
             )
             self._drop_shadowed_prices()
-            loaded = self.per_file("SELECT source_file, count(*) FROM _load GROUP BY 1")
+            loaded = self.per_file("SELECT source_file, count(*) FROM _price_load GROUP BY 1")
             return loaded, quarantined
         key_column = spec.key or "record_hash"
         self.dedup("_stage", spec.table, key_column, "_load")
