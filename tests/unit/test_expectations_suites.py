@@ -356,3 +356,25 @@ def test_batches_are_validated_without_hashing_every_value(warehouse, run, monke
     assert results[0].rows == 2000 and results[0].success
     assert hashed == []
     assert engine.HASH_THRESHOLD > 0  # GE's own setting is back after the run
+
+
+def test_failing_rows_are_named_by_key_without_ge_row_position_queries(warehouse, run):
+    """GE's pandas "unexpected index query" lists row positions of an in-memory frame and
+    costs a copy of the whole frame per expectation; the ledger names rows by key instead."""
+    warehouse.execute("UPDATE raw.inference_events SET ingest_run_id = 'ing'")
+    warehouse.execute(
+        "UPDATE raw.inference_events SET state = 'pending' "
+        "WHERE event_id LIKE '%00000013' AND event_date = ?",
+        [DAY],
+    )
+    results = validate_warehouse(warehouse, run, [EVENTS], ingest_run_id="ing")
+    # The five days were validated together, in GE's complete result format.
+    assert len(results) == 5
+    failed = [r for r in results if not r.outcome("state_canonical").success]
+    assert [r.partition for r in failed] == [DAY]
+    assert failed[0].outcome("state_canonical").sample[0]["event_id"].endswith("00000013")
+    stored = run.context.validation_results_store.get(run._validated[-1])
+    failing = [r for r in stored.results if not r.success]
+    assert [r.expectation_config.meta["check"] for r in failing] == ["state_canonical"]
+    assert failing[0].result["unexpected_index_list"]
+    assert failing[0].result.get("unexpected_index_query") is None
