@@ -117,11 +117,10 @@ class RecordLoader:
         repeated = self.scalar(
             f"SELECT count(*) - count(DISTINCT record_key) FROM {stage} WHERE reason IS NULL"
         )
-        known = self.scalar(
+        if not repeated and not self.scalar(
             f"SELECT count(*) FROM {stage} s SEMI JOIN raw.{q(table)} t "
             f"ON t.{q(key_column)} = s.record_key WHERE s.reason IS NULL"
-        )
-        if not repeated and not known:
+        ):
             self.con.execute(
                 f"CREATE OR REPLACE TEMP VIEW {target} AS SELECT * FROM {stage} "
                 "WHERE reason IS NULL"
