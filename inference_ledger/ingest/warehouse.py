@@ -111,12 +111,14 @@ def export_parquet(con: duckdb.DuckDBPyConnection, raw_dir: Path, run_id: str) -
         )
         return 1
 
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ledger-export") as pool:
-        try:
+    try:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ledger-export") as pool:
             written = sum(pool.map(export_partition, dirty))
-        finally:
-            for cursor in cursors:
-                cursor.close()
+    finally:
+        # After the pool has finished: a failed partition must not close a connection
+        # another thread is still writing through.
+        for cursor in cursors:
+            cursor.close()
     for table in UNPARTITIONED_TABLES:
         _atomic_copy(con, f"SELECT * FROM raw.{q(table)}", raw_dir / table / "data.parquet", run_id)
         written += 1
