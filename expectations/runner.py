@@ -209,7 +209,8 @@ class QualityRun:
             }
         # GE's pandas "query" for the unexpected rows is the frame's row positions as text:
         # meaningless outside this process, and computing it copied the whole frame once per
-        # expectation (a tenth of the raw-zone validation at 10M events). Keys name the rows.
+        # expectation (60 days at 10M events: 173.9 s with it, 151.9 s without). Keys name
+        # the rows.
         result_format["return_unexpected_index_query"] = False
         checkpoint = self.context.checkpoints.add(
             gx.Checkpoint(

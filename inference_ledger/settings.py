@@ -23,6 +23,11 @@ def _env_path(name: str, default: Path) -> Path:
 # dbt's DuckDB limit when neither LEDGER_DBT_MEMORY_LIMIT nor LEDGER_DUCKDB_MEMORY_LIMIT is
 # set (dbt_project/profiles.yml falls back to the same value for dbt run by hand).
 DEFAULT_DBT_MEMORY_LIMIT = "2.5GB"
+# Landing files are loaded in batches of about this much input: enough rows for DuckDB to use
+# every core and to amortize each statement, each look-up of the raw tables and each commit.
+# At 10M events a day's events file is ~145 MB: 256 loaded one file per batch; 512 holds
+# three and took the 10M ingest from 346 to 282 s (1024: 280 s).
+DEFAULT_INGEST_BATCH_MB = 512
 
 
 @dataclass(frozen=True)
@@ -45,11 +50,7 @@ class Settings:
     # stay under 4 GiB with the defaults. Unset, it follows LEDGER_DUCKDB_MEMORY_LIMIT when
     # that is set, else 2.5GB.
     dbt_memory_limit: str = DEFAULT_DBT_MEMORY_LIMIT
-    # Landing files are loaded in batches of about this much input: enough rows for DuckDB
-    # to use every core and to amortize each statement, each look-up of the raw tables and
-    # each commit. At 10M events a day's events file is ~145 MB: 256 loaded one file per
-    # batch; 512 holds three and took the 10M ingest from 346 to 282 s (1024: 280 s).
-    ingest_batch_mb: int = 512
+    ingest_batch_mb: int = DEFAULT_INGEST_BATCH_MB
 
     @property
     def is_production(self) -> bool:
@@ -89,7 +90,7 @@ def load_settings() -> Settings:
         environment=environment,
         pseudonymization_key=key,
         duckdb_max_temp_size=os.environ.get("LEDGER_DUCKDB_MAX_TEMP_SIZE", "").strip(),
-        ingest_batch_mb=int(os.environ.get("LEDGER_INGEST_BATCH_MB", "512")),
+        ingest_batch_mb=int(os.environ.get("LEDGER_INGEST_BATCH_MB", str(DEFAULT_INGEST_BATCH_MB))),
     )
 
 
