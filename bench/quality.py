@@ -3,6 +3,7 @@
     python -m bench quality --events 1000000 --history-days 7
     python -m bench quality --events 16667 --history-days 59 --all-days   # 60 days, 1M events
     python -m bench quality --warehouse PATH --all-days    # an existing warehouse
+    python -m bench quality --warehouse PATH --ingest-run ID    # the days one ingest loaded
 
 A warehouse with `--history-days + 1` days of N synthetic canonical events each (and the
 day's transitions, tool calls and approvals) is built in DuckDB under --work (default a
@@ -27,6 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.compare import PeakRss
 from bench.rss import own_peak_rss_mib
 
 DAY = dt.date(2026, 3, 2)
@@ -68,13 +70,22 @@ def _newest_ingest_run(warehouse: Path) -> str | None:
     return row[0] if row else None
 
 
+def _cpu_seconds() -> float:
+    """CPU of this process and the validation workers it waited for."""
+    total = 0.0
+    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+        usage = resource.getrusage(who)
+        total += usage.ru_utime + usage.ru_stime
+    return total
+
+
 def _child(warehouse: str, report_dir: str, ingest_run_id: str) -> int:
     from expectations import RAW_SUITES, run_quality
     from inference_ledger.settings import load_settings
 
     settings = load_settings()
     started = time.perf_counter()
-    before = resource.getrusage(resource.RUSAGE_SELF)
+    before = _cpu_seconds()
     results = run_quality(
         Path(warehouse),
         RAW_SUITES,
@@ -85,9 +96,10 @@ def _child(warehouse: str, report_dir: str, ingest_run_id: str) -> int:
             "memory_limit": settings.duckdb_memory_limit,
             "threads": settings.duckdb_threads,
         },
+        workers=settings.quality_workers,
     )
     seconds = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_seconds = _cpu_seconds() - before
     rows: dict[str, int] = {}
     for r in results:
         rows[r.spec.name] = rows.get(r.spec.name, 0) + r.rows
@@ -95,7 +107,7 @@ def _child(warehouse: str, report_dir: str, ingest_run_id: str) -> int:
         json.dumps(
             {
                 "seconds": seconds,
-                "cpu_seconds": after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime,
+                "cpu_seconds": cpu_seconds,
                 "validations": len(results),
                 "days": len({r.partition for r in results}),
                 "rows": rows,
@@ -103,6 +115,7 @@ def _child(warehouse: str, report_dir: str, ingest_run_id: str) -> int:
                     {f"{o.suite}.{o.check}" for r in results for o in r.outcomes if not o.success}
                 ),
                 "peak_rss_mib": own_peak_rss_mib(),
+                "workers": settings.quality_workers,
             }
         )
     )
@@ -118,6 +131,11 @@ def main(argv: list[str]) -> int:
     )
     parser.add_argument("--warehouse", type=Path, default=None, help="existing warehouse to use")
     parser.add_argument("--work", type=Path, default=None, help="directory for the warehouse")
+    parser.add_argument(
+        "--ingest-run",
+        default=None,
+        help="validate every day this ingest run loaded (default with --all-days: the newest)",
+    )
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -135,9 +153,11 @@ def main(argv: list[str]) -> int:
         )
     else:
         warehouse = args.warehouse
-    ingest_run_id = (_newest_ingest_run(warehouse) or "") if args.all_days else ""
+    ingest_run_id = args.ingest_run or ""
+    if args.all_days and not ingest_run_id:
+        ingest_run_id = _newest_ingest_run(warehouse) or ""
     load = os.getloadavg()[0]
-    child = subprocess.run(
+    child = subprocess.Popen(
         [
             sys.executable,
             "-m",
@@ -148,15 +168,22 @@ def main(argv: list[str]) -> int:
             str(work / "reports"),
             ingest_run_id,
         ],
-        check=True,
-        capture_output=True,
+        stdout=subprocess.PIPE,
         text=True,
     )
-    report = json.loads(child.stdout.strip().splitlines()[-1])
+    # The child's own peak misses its validation workers: sample the whole process tree.
+    sampler = PeakRss(child.pid)
+    stdout, _ = child.communicate()
+    peak_tree_mib = sampler.stop() / 2**20
+    if child.returncode != 0:
+        raise SystemExit(f"quality child exited {child.returncode}")
+    report = json.loads(stdout.strip().splitlines()[-1])
+    report["peak_rss_mib"] = max(report["peak_rss_mib"], peak_tree_mib)
     events = report["rows"].get("inference_events", 0)
     print(
         f"quality: validated {events:,} events over {report['days']} day(s) "
-        f"({report['validations']} suite x day results, 5 raw suites) in "
+        f"({report['validations']} suite x day results, 5 raw suites, "
+        f"up to {report['workers']} processes) in "
         f"{report['seconds']:.1f}s wall / {report['cpu_seconds']:.1f}s CPU "
         f"({events / report['cpu_seconds']:,.0f} events per CPU second), "
         f"peak RSS {report['peak_rss_mib']:.0f} MiB, load average {load:.1f} at start; "

@@ -57,3 +57,6 @@ class QualityConfig:
     # fixed cost per validation is paid once per batch, and memory stays that of one batch
     # (a larger day is validated alone).
     batch_rows: int = 500_000
+    # Runs loading at least this many rows are validated on several processes when the
+    # caller allows it (`run_quality(workers=...)`); a worker costs seconds to start.
+    parallel_min_rows: int = 2_000_000

@@ -99,16 +99,20 @@ class QualityRun:
         run_id: str | None = None,
         config: QualityConfig | None = None,
         docs_dir: Path | None = None,
+        run_time: dt.datetime | None = None,
     ) -> None:
         self.run_id = run_id or uuid.uuid4().hex
         self.config = config or QualityConfig()
         self.docs_dir = docs_dir
+        # Workers validating parts of one run share its id and time, so Data Docs show one run.
+        self.run_time = run_time or dt.datetime.now(dt.UTC)
         self.context = gx.get_context(mode="ephemeral", project_config=context_config(docs_dir))
         # Progress bars only clutter orchestrator logs.
         self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
         self._datasource = self.context.data_sources.add_pandas("ledger")
-        self._run_identifier = RunIdentifier(run_name=self.run_id, run_time=dt.datetime.now(dt.UTC))
-        self._validated: list[Any] = []
+        self._run_identifier = RunIdentifier(run_name=self.run_id, run_time=self.run_time)
+        # Identifiers of the stored validation results this run's Data Docs render.
+        self.validated: list[Any] = []
         # Listing the context's suites deserializes every one of them: a run of many
         # partitions would spend quadratic time asking whether a name is taken.
         self._suite_names: set[str] = set()
@@ -228,7 +232,7 @@ class QualityRun:
         finally:
             self._release_batches()
         ((identifier, validation),) = result.run_results.items()
-        self._validated.append(identifier)
+        self.validated.append(identifier)
         return validation
 
     def failed_load(
@@ -261,7 +265,7 @@ class QualityRun:
             return None
         # Only this run's pages are rendered; the index lists every stored run.
         self.context.build_data_docs(
-            site_names=[DOCS_SITE], resource_identifiers=list(self._validated)
+            site_names=[DOCS_SITE], resource_identifiers=list(self.validated)
         )
         return docs_index(self.docs_dir)
 
@@ -435,6 +439,67 @@ def days_to_validate(
     return sorted(days)
 
 
+Plan = list[tuple[SuiteSpec, list[dt.date | None]]]
+
+
+def plan_validation(
+    con: duckdb.DuckDBPyConnection,
+    run: QualityRun,
+    suites: Iterable[SuiteSpec],
+    partition: dt.date | None = None,
+    ingest_run_id: str | None = None,
+) -> tuple[Plan, dict[str, SuiteResult]]:
+    """The days each suite validates (marts: `[None]`, whole); a suite whose days cannot be
+    listed is failed here instead, keyed by suite name."""
+    plan: Plan = []
+    failed: dict[str, SuiteResult] = {}
+    for spec in suites:
+        days: list[dt.date | None] = [None]
+        try:
+            if not spec.is_mart:
+                days = days_to_validate(con, spec.table, partition, ingest_run_id)
+        except duckdb.Error as error:
+            failed[spec.name] = run.failed_load(spec, partition, error)
+            continue
+        plan.append((spec, days))
+    return plan, failed
+
+
+def validate_suite_days(
+    con: duckdb.DuckDBPyConnection,
+    run: QualityRun,
+    spec: SuiteSpec,
+    days: Sequence[dt.date | None],
+) -> list[SuiteResult]:
+    """Validate `days` of one suite, several days per GE validation up to `batch_rows`."""
+    suite_results: list[SuiteResult] = []
+    pending: list[tuple[dt.date, pd.DataFrame]] = []
+    pending_rows = 0
+    for day in days:
+        try:
+            frame = spec.load(con, day, run.config)
+        except (duckdb.Error, LookupError) as error:
+            suite_results.append(run.failed_load(spec, day, error))
+            continue
+        if day is None or len(frame) == 0:
+            # Marts, and days without rows, are validated on their own.
+            suite_results.append(run.validate(spec, frame, day))
+            del frame
+            continue
+        if pending and pending_rows + len(frame) > run.config.batch_rows:
+            suite_results.extend(run.validate_days(spec, pending))
+            pending_rows = 0
+        pending.append((day, frame))
+        pending_rows += len(frame)
+        # Held only by `pending`: at most one batch of days is alive.
+        del frame
+    if pending:
+        suite_results.extend(run.validate_days(spec, pending))
+    # Days validated alone (no rows) interleave with batches: keep the days' order.
+    suite_results.sort(key=lambda r: r.partition or dt.date.min)
+    return suite_results
+
+
 def validate_warehouse(
     con: duckdb.DuckDBPyConnection,
     run: QualityRun,
@@ -443,41 +508,22 @@ def validate_warehouse(
     ingest_run_id: str | None = None,
 ) -> list[SuiteResult]:
     """Validate raw suites day by day (see `days_to_validate`) and marts whole."""
-    results = []
+    suites = list(suites)
+    plan, failed = plan_validation(con, run, suites, partition, ingest_run_id)
+    validated = {spec.name: validate_suite_days(con, run, spec, days) for spec, days in plan}
+    return in_suite_order(suites, failed, validated)
+
+
+def in_suite_order(
+    suites: Sequence[SuiteSpec],
+    failed: dict[str, SuiteResult],
+    validated: dict[str, list[SuiteResult]],
+) -> list[SuiteResult]:
+    results: list[SuiteResult] = []
     for spec in suites:
-        days: list[dt.date | None] = [None]
-        try:
-            if not spec.is_mart:
-                days = days_to_validate(con, spec.table, partition, ingest_run_id)
-        except duckdb.Error as error:
-            results.append(run.failed_load(spec, partition, error))
-            continue
-        suite_results: list[SuiteResult] = []
-        pending: list[tuple[dt.date, pd.DataFrame]] = []
-        pending_rows = 0
-        for day in days:
-            try:
-                frame = spec.load(con, day, run.config)
-            except (duckdb.Error, LookupError) as error:
-                suite_results.append(run.failed_load(spec, day, error))
-                continue
-            if day is None or len(frame) == 0:
-                # Marts, and days without rows, are validated on their own.
-                suite_results.append(run.validate(spec, frame, day))
-                del frame
-                continue
-            if pending and pending_rows + len(frame) > run.config.batch_rows:
-                suite_results.extend(run.validate_days(spec, pending))
-                pending_rows = 0
-            pending.append((day, frame))
-            pending_rows += len(frame)
-            # Held only by `pending`: at most one batch of days is alive.
-            del frame
-        if pending:
-            suite_results.extend(run.validate_days(spec, pending))
-        # Days validated alone (no rows) interleave with batches: keep the days' order.
-        suite_results.sort(key=lambda r: r.partition or dt.date.min)
-        results.extend(suite_results)
+        if spec.name in failed:
+            results.append(failed[spec.name])
+        results.extend(validated.get(spec.name, []))
     return results
 
 
@@ -490,17 +536,29 @@ def run_quality(
     config: QualityConfig | None = None,
     duckdb_config: dict[str, Any] | None = None,
     ingest_run_id: str | None = None,
+    workers: int = 1,
 ) -> list[SuiteResult]:
     """Validate, append every outcome to `quality.dq_validation_results`, build Data Docs.
 
     Data Docs go to `<report_dir>/data_docs/` when `report_dir` is given; `duckdb_config`
-    (e.g. `memory_limit`, `threads` from the settings) bounds DuckDB while it reads.
+    (e.g. `memory_limit`, `threads` from the settings) bounds DuckDB while it reads, split
+    among `workers` processes when a large run is validated on several
+    (`expectations.workers`).
     """
     docs_dir = report_dir / "data_docs" if report_dir is not None else None
     run = QualityRun(run_id=run_id, config=config, docs_dir=docs_dir)
+    suites = list(suites)
+    results: list[SuiteResult] | None = None
+    if workers > 1:
+        from expectations.workers import validate_in_parallel
+
+        results = validate_in_parallel(
+            warehouse, run, suites, partition, ingest_run_id, duckdb_config or {}, workers
+        )
     con = duckdb.connect(str(warehouse), config=duckdb_config or {})
     try:
-        results = validate_warehouse(con, run, suites, partition, ingest_run_id)
+        if results is None:
+            results = validate_warehouse(con, run, suites, partition, ingest_run_id)
         store.append_results(con, run.run_id, results)
     finally:
         con.close()

@@ -17,7 +17,7 @@ import pytest
 
 from expectations import ALL_SUITES, ERROR, WARN, QualityConfig, QualityRun, suite_by_name
 from expectations.core import nanosecond_timestamps
-from expectations.runner import validate_warehouse
+from expectations.runner import run_quality, validate_warehouse
 from expectations.sample_data import (
     create_raw_tables,
     insert_synthetic_day,
@@ -268,10 +268,9 @@ def test_a_run_over_many_days_keeps_no_validated_frame_alive(warehouse, run):
     assert [ref() for ref in frames] == [None, None, None]
 
 
-def test_days_validated_together_give_each_day_the_result_it_gets_alone(tmp_path):
-    # A run over many days validates them in batches; every stored per-day outcome
-    # (success, counts, share, sample) must equal that of validating the day by itself.
-    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+def _faulty_days(warehouse: Path) -> list[dt.date]:
+    """Four days of every raw table, loaded by ingest run `ing`, with faults on three."""
+    con = duckdb.connect(str(warehouse))
     create_raw_tables(con)
     days = [DAY - dt.timedelta(days=3 - offset) for offset in range(4)]
     for seed, day in enumerate(days):
@@ -294,42 +293,35 @@ def test_days_validated_together_give_each_day_the_result_it_gets_alone(tmp_path
         "AND hash(tool_call_id) % 8 = 0"
     )
     con.execute(f"UPDATE raw.approvals SET approver = '' WHERE event_date = {d2}")
-    config = QualityConfig()
-    suites = [s for s in ALL_SUITES if not s.is_mart]
-    batched = QualityRun(config=config)
-    single = QualityRun(config=dataclasses.replace(config, batch_rows=0))
-    together = validate_warehouse(con, batched, suites, ingest_run_id="ing")
-    alone = validate_warehouse(con, single, suites, ingest_run_id="ing")
-    # One GE validation per suite for all four days, against one per suite and day.
-    assert (len(batched._validated), len(single._validated)) == (5, 20)
     con.close()
+    return days
 
-    def facts(results):
-        return {
-            (o.suite, str(r.partition), o.check): (
-                o.success,
-                o.element_count,
-                o.unexpected_count,
-                None if o.unexpected_percent is None else round(o.unexpected_percent, 9),
-                o.observed_value
-                if not isinstance(o.observed_value, float)
-                else round(o.observed_value, 9),
-                # Rows come from DuckDB in no fixed order: with more failures than the
-                # sample holds, which ones are sampled may differ between two reads.
-                sorted(json.dumps(s, sort_keys=True) for s in o.sample)
-                if (o.unexpected_count or 0) <= config.sample_size
-                else len(o.sample),
-                o.exception,
-            )
-            for r in results
-            for o in r.outcomes
-        }
 
-    assert [r.rows for r in together] == [r.rows for r in alone]
-    assert len({r.partition for r in together}) == 4
-    assert facts(together) == facts(alone)
-    failed = {(s, p, c) for (s, p, c), f in facts(together).items() if not f[0]}
-    # The injected faults fail on their own day only.
+def _facts(results, config: QualityConfig) -> dict:
+    """Every stored per-day outcome, with floats rounded (sums in another order)."""
+    return {
+        (o.suite, str(r.partition), o.check): (
+            o.success,
+            o.element_count,
+            o.unexpected_count,
+            None if o.unexpected_percent is None else round(o.unexpected_percent, 9),
+            o.observed_value
+            if not isinstance(o.observed_value, float)
+            else round(o.observed_value, 9),
+            # Rows come from DuckDB in no fixed order: with more failures than the
+            # sample holds, which ones are sampled may differ between two reads.
+            sorted(json.dumps(s, sort_keys=True) for s in o.sample)
+            if (o.unexpected_count or 0) <= config.sample_size
+            else len(o.sample),
+            o.exception,
+        )
+        for r in results
+        for o in r.outcomes
+    }
+
+
+def _assert_faults_on_their_days(facts: dict, days: list[dt.date]) -> None:
+    failed = {(s, p, c) for (s, p, c), f in facts.items() if not f[0]}
     assert ("inference_events", str(days[0]), "inference_cost_usd_non_negative") in failed
     assert ("inference_events", str(days[0]), "provenance_context_hash") in failed
     assert ("inference_events", str(days[1]), "cached_within_input") in failed
@@ -338,9 +330,84 @@ def test_days_validated_together_give_each_day_the_result_it_gets_alone(tmp_path
     assert ("tool_calls", str(days[1]), "hashes_present") in failed
     assert ("approvals", str(days[2]), "approver_and_time") in failed
     assert not any(p == str(days[3]) for _, p, _ in failed)
+
+
+def test_days_validated_together_give_each_day_the_result_it_gets_alone(tmp_path):
+    # A run over many days validates them in batches; every stored per-day outcome
+    # (success, counts, share, sample) must equal that of validating the day by itself.
+    days = _faulty_days(tmp_path / "warehouse.duckdb")
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    config = QualityConfig()
+    suites = [s for s in ALL_SUITES if not s.is_mart]
+    batched = QualityRun(config=config)
+    single = QualityRun(config=dataclasses.replace(config, batch_rows=0))
+    together = validate_warehouse(con, batched, suites, ingest_run_id="ing")
+    alone = validate_warehouse(con, single, suites, ingest_run_id="ing")
+    # One GE validation per suite for all four days, against one per suite and day.
+    assert (len(batched.validated), len(single.validated)) == (5, 20)
+    con.close()
+
+    assert [r.rows for r in together] == [r.rows for r in alone]
+    assert len({r.partition for r in together}) == 4
+    assert _facts(together, config) == _facts(alone, config)
+    _assert_faults_on_their_days(_facts(together, config), days)
     for r in together:
         for o in r.outcomes:
             assert all(str(r.partition) in json.dumps(s) for s in o.sample), (o.check, r.partition)
+
+
+def test_a_run_validated_on_two_processes_stores_what_one_process_would(tmp_path):
+    warehouse = tmp_path / "warehouse.duckdb"
+    days = _faulty_days(warehouse)
+    suites = [s for s in ALL_SUITES if not s.is_mart]
+    # Every run counts as large here, so the second one is shared out.
+    config = QualityConfig(parallel_min_rows=0)
+    reports = tmp_path / "reports"
+    one = run_quality(warehouse, suites, run_id="one", config=config, ingest_run_id="ing")
+    two = run_quality(
+        warehouse,
+        suites,
+        run_id="two",
+        config=config,
+        ingest_run_id="ing",
+        workers=2,
+        report_dir=reports,
+    )
+    assert [(r.spec.name, r.partition, r.rows) for r in two] == [
+        (r.spec.name, r.partition, r.rows) for r in one
+    ]
+    assert _facts(two, config) == _facts(one, config)
+    _assert_faults_on_their_days(_facts(two, config), days)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        stored = dict(
+            con.execute(
+                "SELECT run_id, count(*) FROM quality.dq_validation_results GROUP BY run_id"
+            ).fetchall()
+        )
+    assert stored["one"] == stored["two"] == sum(len(r.outcomes) for r in one)
+    # Each process stored its own GE validations (each suite on its share of the days);
+    # the Data Docs render every one of them, the worker's included.
+    stored_results = list((reports / "data_docs_results").rglob("*.json"))
+    pages = list((reports / "data_docs" / "validations").rglob("*.html"))
+    assert len(pages) == len(stored_results) == 2 * len(suites)
+    assert {p.parent.parent.parent.name for p in pages} == {s.name for s in suites}
+
+
+def test_two_processes_are_used_only_when_the_warehouse_can_be_shared(tmp_path):
+    from expectations.workers import validate_in_parallel
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    _faulty_days(warehouse)
+    suites = [s for s in ALL_SUITES if not s.is_mart]
+    large = QualityRun(config=QualityConfig(parallel_min_rows=0))
+    small = QualityRun(config=QualityConfig())
+    # A run below the size worth sharing, and one while this process writes the warehouse,
+    # are validated on one process (None: the caller validates).
+    assert validate_in_parallel(warehouse, small, suites, None, "ing", {}, 2) is None
+    with duckdb.connect(str(warehouse)):
+        assert validate_in_parallel(warehouse, large, suites, None, "ing", {}, 2) is None
+    shared = validate_in_parallel(warehouse, large, suites, None, "ing", {}, 2)
+    assert shared is not None and len(shared) == 20
 
 
 def test_batches_are_validated_without_hashing_every_value(warehouse, run, monkeypatch):
@@ -373,7 +440,7 @@ def test_failing_rows_are_named_by_key_without_ge_row_position_queries(warehouse
     failed = [r for r in results if not r.outcome("state_canonical").success]
     assert [r.partition for r in failed] == [DAY]
     assert failed[0].outcome("state_canonical").sample[0]["event_id"].endswith("00000013")
-    stored = run.context.validation_results_store.get(run._validated[-1])
+    stored = run.context.validation_results_store.get(run.validated[-1])
     failing = [r for r in stored.results if not r.success]
     assert [r.expectation_config.meta["check"] for r in failing] == ["state_canonical"]
     assert failing[0].result["unexpected_index_list"]
