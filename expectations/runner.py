@@ -519,6 +519,7 @@ def in_suite_order(
     failed: dict[str, SuiteResult],
     validated: dict[str, list[SuiteResult]],
 ) -> list[SuiteResult]:
+    """Results as a one-process run lists them: suite by suite, each suite's days in order."""
     results: list[SuiteResult] = []
     for spec in suites:
         if spec.name in failed:

@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 Share = list[tuple[str, list[dt.date | None]]]
 
 _SIZE = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*([KMGT]i?B)\s*$", re.IGNORECASE)
-_UNIT_BYTES = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+_UNIT_POWER = {"K": 1, "M": 2, "G": 3, "T": 4}
 
 
 def can_share(plan: Plan) -> bool:
@@ -84,8 +84,11 @@ def worker_duckdb_config(config: dict[str, Any], workers: int) -> dict[str, Any]
         shared["threads"] = str(max(1, threads // workers))
     match = _SIZE.match(str(config.get("memory_limit") or ""))
     if match:
-        number, unit = float(match.group(1)), match.group(2)[0].upper()
-        shared["memory_limit"] = f"{int(number * _UNIT_BYTES[unit] / workers) >> 20}MB"
+        number, unit = float(match.group(1)), match.group(2).upper()
+        # DuckDB reads "GB" as 1000^3 bytes and "GiB" as 1024^3.
+        base = 1024 if unit.endswith("IB") else 1000
+        limit = number * base ** _UNIT_POWER[unit[0]] / workers
+        shared["memory_limit"] = f"{int(limit) >> 20}MiB"
     return shared
 
 

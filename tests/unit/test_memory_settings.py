@@ -72,5 +72,6 @@ def test_quality_workers_default_to_the_cores_up_to_two_and_reject_nonsense(monk
             load_settings()
     # Processes validating together share the DuckDB limits one process would have had.
     shared = worker_duckdb_config({"memory_limit": "3GB", "threads": "2", "x": 1}, 2)
-    assert shared == {"memory_limit": "1536MB", "threads": "1", "x": 1}
+    assert shared == {"memory_limit": "1430MiB", "threads": "1", "x": 1}
+    assert worker_duckdb_config({"memory_limit": "4GiB"}, 2) == {"memory_limit": "2048MiB"}
     assert worker_duckdb_config({"memory_limit": "80%"}, 2) == {"memory_limit": "80%"}
