@@ -71,12 +71,8 @@ def _newest_ingest_run(warehouse: Path) -> str | None:
 
 
 def _cpu_seconds() -> float:
-    """CPU of this process and the validation workers it waited for."""
-    total = 0.0
-    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
-        usage = resource.getrusage(who)
-        total += usage.ru_utime + usage.ru_stime
-    return total
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _child(warehouse: str, report_dir: str, ingest_run_id: str) -> int:
@@ -96,7 +92,6 @@ def _child(warehouse: str, report_dir: str, ingest_run_id: str) -> int:
             "memory_limit": settings.duckdb_memory_limit,
             "threads": settings.duckdb_threads,
         },
-        workers=settings.quality_workers,
     )
     seconds = time.perf_counter() - started
     cpu_seconds = _cpu_seconds() - before
@@ -115,7 +110,6 @@ def _child(warehouse: str, report_dir: str, ingest_run_id: str) -> int:
                     {f"{o.suite}.{o.check}" for r in results for o in r.outcomes if not o.success}
                 ),
                 "peak_rss_mib": own_peak_rss_mib(),
-                "workers": settings.quality_workers,
             }
         )
     )
@@ -171,7 +165,6 @@ def main(argv: list[str]) -> int:
         stdout=subprocess.PIPE,
         text=True,
     )
-    # The child's own peak misses its validation workers: sample the whole process tree.
     sampler = PeakRss(child.pid)
     stdout, _ = child.communicate()
     peak_tree_mib = sampler.stop() / 2**20
@@ -182,8 +175,7 @@ def main(argv: list[str]) -> int:
     events = report["rows"].get("inference_events", 0)
     print(
         f"quality: validated {events:,} events over {report['days']} day(s) "
-        f"({report['validations']} suite x day results, 5 raw suites, "
-        f"up to {report['workers']} processes) in "
+        f"({report['validations']} suite x day results, 5 raw suites) in "
         f"{report['seconds']:.1f}s wall / {report['cpu_seconds']:.1f}s CPU "
         f"({events / report['cpu_seconds']:,.0f} events per CPU second), "
         f"peak RSS {report['peak_rss_mib']:.0f} MiB, load average {load:.1f} at start; "

@@ -37,7 +37,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         run_id=args.run_id,
         report_dir=settings.report_dir,
         duckdb_config=duckdb_config(settings),
-        workers=settings.quality_workers,
     )
     for result in results:
         for o in result.outcomes:

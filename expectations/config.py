@@ -53,10 +53,6 @@ class QualityConfig:
     sum_tolerance: float = 1e-6
     # How many failing keys each expectation keeps as a sample.
     sample_size: int = 20
-    # Days of one raw table are validated together up to this many rows: Great Expectations'
-    # fixed cost per validation is paid once per batch, and memory stays that of one batch
-    # (a larger day is validated alone).
-    batch_rows: int = 500_000
-    # Runs loading at least this many rows are validated on several processes when the
-    # caller allows it (`run_quality(workers=...)`); a worker costs seconds to start.
-    parallel_min_rows: int = 2_000_000
+    # Data Docs list up to `sample_size` unexpected values of each expectation for slices of
+    # at most this many rows; a larger slice (a backfill) shows counts and shares only.
+    sample_values_max_rows: int = 1_000_000

@@ -1,13 +1,18 @@
-"""Validate the warehouse: load each suite's slice from DuckDB, run GE, keep every outcome.
+"""Validate the warehouse: each suite's slice is selected in DuckDB and judged by Great
+Expectations through SQL, in DuckDB, where the rows already are.
 
-Great Expectations takes seconds to initialise, so a `QualityRun` holds one ephemeral
-context for all suites of a run; its in-memory results feed the Data Docs build.
+A suite's slice is a query over the warehouse (a raw table's rows of the days to check with
+derived columns, or a whole mart), validated as a GE query asset through GE's SQL execution
+engine on cursors of the run's warehouse connection (`expectations.duckdb_sql`): GE turns
+every expectation into queries that DuckDB runs on all cores, and no row is copied out.
+Helper tables a slice needs (the untagged retries) live in an in-memory catalog attached for
+the run. Great Expectations takes seconds to initialise, so a `QualityRun` holds one
+ephemeral context for all suites of a run; its stored results feed the Data Docs build.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import json
 import math
 import uuid
@@ -19,19 +24,21 @@ from typing import Any
 
 import duckdb
 import great_expectations as gx
-import pandas as pd
 from great_expectations.core.run_identifier import RunIdentifier
 from great_expectations.data_context.types.base import ProgressBarsConfig
-from great_expectations.execution_engine import pandas_execution_engine
 
-from expectations import store
+from expectations import duckdb_sql, store
 from expectations.config import QualityConfig
-from expectations.core import ERROR, WARN, ExpectationOutcome, SuiteSpec, nanosecond_timestamps
+from expectations.core import (
+    DAY_COLUMN,
+    ERROR,
+    SCRATCH_CATALOG,
+    WARN,
+    ExpectationOutcome,
+    SuiteSpec,
+)
 from expectations.docs import DOCS_SITE, add_docs_site, context_config, docs_index
 from expectations.suites import ALL_SUITES
-
-# Which day of a multi-day frame a row belongs to (position in the validated days).
-DAY_COLUMN = "_ledger_day"
 
 
 @dataclass
@@ -67,7 +74,7 @@ def _json_safe(value: Any) -> Any:
         return value
     if isinstance(value, float):
         return None if math.isnan(value) else float(value)
-    if isinstance(value, dt.datetime | dt.date | pd.Timestamp):
+    if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     if hasattr(value, "item"):  # numpy scalars
         return _json_safe(value.item())
@@ -78,17 +85,46 @@ def _json_safe(value: Any) -> Any:
     return str(value)
 
 
-@contextmanager
-def _without_batch_fingerprints() -> Iterator[None]:
-    """GE fingerprints every pandas batch smaller than a threshold by hashing all of its
-    values (pandas row hashes, then md5): 15% of the raw-zone validation time, for a batch
-    marker nothing reads. Batches here are named by table, day and ingest run instead."""
-    saved = pandas_execution_engine.HASH_THRESHOLD
-    pandas_execution_engine.HASH_THRESHOLD = 0
-    try:
-        yield
-    finally:
-        pandas_execution_engine.HASH_THRESHOLD = saved
+@dataclass
+class SliceStats:
+    """What a day's outcome is judged against: its rows, non-null values per column, the
+    rows a column pair considers, and each column's value when the day has one row."""
+
+    rows: int = 0
+    nonnull: dict[str, int] = field(default_factory=dict)
+    pairs: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+class Slices:
+    """The slices of one run: views in an in-memory catalog (`SCRATCH_CATALOG`) attached to
+    the warehouse connection for the run, validated as GE table assets.
+
+    GE's connections are cursors of that connection whose default catalog is the scratch
+    catalog, so GE's SQL names the views as they are; a view names warehouse tables with
+    their catalog (`core.in_warehouse`).
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, context: Any) -> None:
+        self.con = con
+        self.con.execute(f"ATTACH ':memory:' AS {SCRATCH_CATALOG}")
+        self.datasource = duckdb_sql.datasource_on(context, con, SCRATCH_CATALOG)
+
+    def view(self, name: str, select_sql: str) -> Any:
+        """The view `name` over `select_sql`, as a GE table asset."""
+        self.con.execute(
+            f"CREATE OR REPLACE VIEW {SCRATCH_CATALOG}.main.{_q(name)} AS {select_sql}"
+        )
+        return self.datasource.add_table_asset(f"{name}-{uuid.uuid4().hex[:8]}", table_name=name)
+
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        """Rows of `sql`, through GE's own connection."""
+        with self.datasource.get_engine().connect() as connection:
+            return [tuple(row) for row in connection.exec_driver_sql(sql).fetchall()]
+
+    def close(self) -> None:
+        self.datasource.get_engine().dispose()
+        self.con.execute(f"DETACH {SCRATCH_CATALOG}")
 
 
 class QualityRun:
@@ -104,12 +140,10 @@ class QualityRun:
         self.run_id = run_id or uuid.uuid4().hex
         self.config = config or QualityConfig()
         self.docs_dir = docs_dir
-        # Workers validating parts of one run share its id and time, so Data Docs show one run.
         self.run_time = run_time or dt.datetime.now(dt.UTC)
         self.context = gx.get_context(mode="ephemeral", project_config=context_config(docs_dir))
         # Progress bars only clutter orchestrator logs.
         self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
-        self._datasource = self.context.data_sources.add_pandas("ledger")
         self._run_identifier = RunIdentifier(run_name=self.run_id, run_time=self.run_time)
         # Identifiers of the stored validation results this run's Data Docs render.
         self.validated: list[Any] = []
@@ -119,77 +153,58 @@ class QualityRun:
         if docs_dir is not None:
             add_docs_site(self.context, docs_dir)
 
-    def validate(
-        self, spec: SuiteSpec, frame: pd.DataFrame, partition: dt.date | None = None
-    ) -> SuiteResult:
-        """Run the suite on `frame`; every expectation yields one outcome."""
-        validation = self._run_suite(spec, frame, [partition], complete=False)
-        outcomes = [self._outcome(spec, frame, r) for r in validation.results]
-        return SuiteResult(spec=spec, partition=partition, rows=len(frame), outcomes=outcomes)
-
-    def validate_days(
-        self, spec: SuiteSpec, frames: list[tuple[dt.date, pd.DataFrame]]
+    def validate_slice(
+        self,
+        slices: Slices,
+        spec: SuiteSpec,
+        select_sql: str,
+        days: Sequence[dt.date | None],
     ) -> list[SuiteResult]:
-        """Validate several days of one suite in one GE validation; one result per day.
+        """Validate one suite's slice in one GE validation; one result per day (or one for
+        a whole mart).
 
-        Great Expectations spends a fixed fraction of a second per expectation on every
-        validation, whatever the number of rows, so a run over many small days paid mostly
-        that overhead. The days' frames are validated as one frame tagged with each row's
-        day; GE judges every row, and each day's counts, share and sample are taken from the
-        rows GE found unexpected on that day, with GE's own `mostly` rule. Every result is
-        the one validating that day alone would give. `frames` is emptied, so the caller
-        holds no day twice.
+        GE judges every row of the slice. With one day, its verdicts are the day's. With
+        several, each day's count, share and sample come from the rows GE's own
+        unexpected-rows query returns for that day, judged by GE's `mostly` rule (see
+        `_day_outcome`), so every day gets the result validating it alone would give.
         """
-        if len(frames) == 1:
-            ((day, frame),) = frames
-            frames.clear()
-            return [self.validate(spec, frame, day)]
-        days = [day for day, _ in frames]
-        # Days are contiguous in the combined frame: each day is a slice, not a copy.
-        ends = list(itertools.accumulate(len(f) for _, f in frames))
-        frame = _concat_days(frames)
-        frames.clear()
-        validation = self._run_suite(spec, frame, days, complete=True)
-        # Each expectation's unexpected rows, grouped by day once (not scanned per day).
-        unexpected_by_day: list[dict[int, list[dict[str, Any]]]] = []
-        for r in validation.results:
-            grouped: dict[int, list[dict[str, Any]]] = {}
-            for row in (r.result or {}).get("unexpected_index_list") or []:
-                if isinstance(row, dict):
-                    grouped.setdefault(row.get(DAY_COLUMN), []).append(row)
-            unexpected_by_day.append(grouped)
+        asset = slices.view(spec.name, select_sql)
+        dated = days != [None]
+        configs = [e.configuration for e in spec.expectations(self.config)]
+        stats = _slice_stats(slices, spec.name, configs, dated)
+        rows = sum(s.rows for s in stats.values())
+        values = rows <= self.config.sample_values_max_rows
+        validation = self._run_suite(asset, spec, days, values)
         results = []
-        for i, day in enumerate(days):
-            day_frame = frame.iloc[(ends[i - 1] if i else 0) : ends[i]]
-            outcomes = [
-                self._day_outcome(spec, day_frame, r, by_day.get(i))
-                for r, by_day in zip(validation.results, unexpected_by_day, strict=True)
-            ]
-            results.append(
-                SuiteResult(spec=spec, partition=day, rows=len(day_frame), outcomes=outcomes)
-            )
+        per_day = [
+            _unexpected_by_day(slices, spec, r, self.config.sample_size, dated)
+            for r in validation.results
+        ]
+        for day in days:
+            day_stats = stats.get(day, SliceStats())
+            if len(days) == 1:
+                outcomes = [
+                    self._outcome(spec, day_stats, r, found.get(day, (0, []))[1])
+                    for r, found in zip(validation.results, per_day, strict=True)
+                ]
+            else:
+                outcomes = [
+                    self._day_outcome(spec, day_stats, r, found.get(day))
+                    for r, found in zip(validation.results, per_day, strict=True)
+                ]
+            results.append(SuiteResult(spec, day, day_stats.rows, outcomes))
         return results
 
     def _run_suite(
-        self,
-        spec: SuiteSpec,
-        frame: pd.DataFrame,
-        partitions: Sequence[dt.date | None],
-        complete: bool,
+        self, asset: Any, spec: SuiteSpec, days: Sequence[dt.date | None], values: bool
     ) -> Any:
-        # GE copies the frame for each metric it filters, and pandas consolidates the copy's
-        # blocks every time when the frame is not (Arrow's split blocks): about a fifth of the
-        # validation time at 1M events. Consolidated once here, those copies are plain.
-        nanosecond_timestamps(frame)
-        frame._consolidate_inplace()
-        asset = self._datasource.add_dataframe_asset(f"{spec.name}-{uuid.uuid4().hex[:8]}")
-        batch = asset.add_batch_definition_whole_dataframe("slice")
-        # A suite validated twice in one run (two partitions) needs a second name.
+        batch = asset.add_batch_definition_whole_table("slice")
+        # A suite validated twice in one context needs a second name.
         name = (
             f"{spec.name}-{uuid.uuid4().hex[:8]}" if spec.name in self._suite_names else spec.name
         )
         self._suite_names.add(name)
-        shown = ", ".join(str(p) for p in partitions if p is not None) or None
+        shown = ", ".join(str(p) for p in days if p is not None) or None
         suite = gx.ExpectationSuite(
             name=name,
             expectations=spec.expectations(self.config),
@@ -200,22 +215,17 @@ class QualityRun:
             gx.ValidationDefinition(name=suite.name, data=batch, suite=suite)
         )
         keys = list(spec.key_columns)
-        result_format: dict[str, Any] = {
-            "result_format": "SUMMARY",
+        if days != [None]:
+            keys.append(DAY_COLUMN)
+        result_format = {
+            "result_format": "BASIC",
             "unexpected_index_column_names": keys,
-            "partial_unexpected_count": self.config.sample_size,
+            # GE's list of unexpected values costs a scan of the slice per expectation, even
+            # when nothing is unexpected: Data Docs show it for slices of a nightly size.
+            "partial_unexpected_count": self.config.sample_size if values else 0,
+            # GE's SQL for the unexpected rows: per-day counts and samples are read from it.
+            "return_unexpected_index_query": True,
         }
-        if complete:
-            # Every unexpected row, tagged with its day, so each day is judged on its own.
-            result_format = {
-                "result_format": "COMPLETE",
-                "unexpected_index_column_names": [*keys, DAY_COLUMN],
-            }
-        # GE's pandas "query" for the unexpected rows is the frame's row positions as text:
-        # meaningless outside this process, and computing it copied the whole frame once per
-        # expectation (60 days at 10M events: 173.9 s with it, 151.9 s without). Keys name
-        # the rows.
-        result_format["return_unexpected_index_query"] = False
         checkpoint = self.context.checkpoints.add(
             gx.Checkpoint(
                 name=suite.name,
@@ -224,13 +234,7 @@ class QualityRun:
                 result_format=result_format,
             )
         )
-        try:
-            with _without_batch_fingerprints():
-                result = checkpoint.run(
-                    batch_parameters={"dataframe": frame}, run_id=self._run_identifier
-                )
-        finally:
-            self._release_batches()
+        result = checkpoint.run(run_id=self._run_identifier)
         ((identifier, validation),) = result.run_results.items()
         self.validated.append(identifier)
         return validation
@@ -269,40 +273,23 @@ class QualityRun:
         )
         return docs_index(self.docs_dir)
 
-    def _release_batches(self) -> None:
-        """Drop the frame and its computed metrics from the shared execution engine.
+    def _sample(self, spec: SuiteSpec, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+        keys = set(spec.key_columns)
+        return [{k: _json_safe(v) for k, v in row.items() if k in keys} for row in rows]
 
-        The pandas engine caches every batch it loaded and every metric it resolved (row
-        masks included) for the life of the context; a run over many partitions would hold
-        all of them, so memory grew with the history validated instead of the largest day.
-        """
-        engine = self._datasource.get_execution_engine()
-        manager = engine.batch_manager
-        manager.batch_data_cache.clear()
-        manager.reset_batch_cache()
-        metric_cache = getattr(engine, "_metric_cache", None)
-        if isinstance(metric_cache, dict):
-            metric_cache.clear()
-
-    def _outcome(self, spec: SuiteSpec, frame: pd.DataFrame, r: Any) -> ExpectationOutcome:
+    def _outcome(
+        self, spec: SuiteSpec, stats: SliceStats, r: Any, sample: Sequence[dict[str, Any]]
+    ) -> ExpectationOutcome:
+        """The outcome GE judged, for a slice of one day or a whole mart."""
         config = r.expectation_config
         result = r.result or {}
         column = config.kwargs.get("column")
         observed = result.get("observed_value")
-        if observed is None and column in frame and len(frame) == 1:
+        if observed is None and column in stats.values and stats.rows == 1:
             # A one-row suite (daily volume) reports the value it judged.
-            observed = frame[column].iloc[0]
+            observed = stats.values[column]
         elif observed is None and "unexpected_percent" in result:
             observed = (result.get("unexpected_percent") or 0.0) / 100.0
-        keys = set(spec.key_columns)
-        sample = [
-            {k: _json_safe(v) for k, v in row.items() if k in keys}
-            for row in result.get("partial_unexpected_index_list") or []
-            if isinstance(row, dict)
-        ]
-        exception = None
-        if r.exception_info and r.exception_info.get("raised_exception"):
-            exception = r.exception_info.get("exception_message")
         return ExpectationOutcome.of(
             spec,
             config,
@@ -312,40 +299,35 @@ class QualityRun:
             element_count=result.get("element_count"),
             unexpected_count=result.get("unexpected_count"),
             unexpected_percent=_json_safe(result.get("unexpected_percent")),
-            sample=sample,
-            exception=exception,
+            sample=self._sample(spec, sample),
+            exception=_exception(r),
         )
 
     def _day_outcome(
         self,
         spec: SuiteSpec,
-        day_frame: pd.DataFrame,
+        stats: SliceStats,
         r: Any,
-        unexpected: list[dict[str, Any]] | None,
+        unexpected: tuple[int, list[dict[str, Any]]] | None,
     ) -> ExpectationOutcome:
         """One day's outcome of an expectation GE judged over several days (see GE's
         `_format_map_output` and `_mostly_success`, which this follows)."""
         config = r.expectation_config
         kwargs = config.kwargs
         column = kwargs.get("column")
-        exception = None
-        if r.exception_info and r.exception_info.get("raised_exception"):
-            exception = r.exception_info.get("exception_message")
-        rows = len(day_frame)
-        unexpected = unexpected or []
-        unexpected_count: int | None = len(unexpected)
+        exception = _exception(r)
+        rows = stats.rows
+        unexpected_count: int | None
+        unexpected_count, sample = unexpected or (0, [])
         nonnull: int | None
         if config.type == "expect_column_values_to_not_be_null":
             # Nulls are what this expectation counts: every row is considered.
             considered, nonnull = rows, None
         elif column is None:
             # Column pairs: rows dropped by `ignore_row_if` are not considered.
-            a, b = day_frame[kwargs["column_A"]].notna(), day_frame[kwargs["column_B"]].notna()
-            ignore = kwargs.get("ignore_row_if", "both_values_are_missing")
-            kept = {"either_value_is_missing": a & b, "both_values_are_missing": a | b}
-            considered = nonnull = int(kept[ignore].sum()) if ignore in kept else rows
+            considered = nonnull = stats.pairs.get(_pair_key(kwargs), rows)
         else:
-            considered = nonnull = int(day_frame[column].notna().sum())
+            considered = nonnull = stats.nonnull.get(column, 0)
         if exception is not None:
             success, unexpected_count = False, None
         elif rows == 0 or considered == 0:
@@ -360,16 +342,11 @@ class QualityRun:
                 percent = unexpected_count / rows * 100
             elif nonnull > 0:
                 percent = unexpected_count / nonnull * 100
-        if column is not None and column in day_frame and rows == 1:
+        if column is not None and column in stats.values and rows == 1:
             # A one-row suite (daily volume) reports the value it judged.
-            observed = day_frame[column].iloc[0]
+            observed = stats.values[column]
         else:
             observed = None if exception else (percent or 0.0) / 100.0
-        keys = set(spec.key_columns)
-        sample = [
-            {k: _json_safe(v) for k, v in row.items() if k in keys}
-            for row in unexpected[: self.config.sample_size]
-        ]
         return ExpectationOutcome.of(
             spec,
             config,
@@ -379,30 +356,102 @@ class QualityRun:
             element_count=rows if exception is None else None,
             unexpected_count=unexpected_count,
             unexpected_percent=_json_safe(percent),
-            sample=sample,
+            sample=self._sample(spec, sample),
             exception=exception,
         )
 
 
-def _concat_days(frames: Sequence[tuple[dt.date, pd.DataFrame]]) -> pd.DataFrame:
-    """One frame of several days, each row tagged with its day's position.
+def _exception(r: Any) -> str | None:
+    if r.exception_info and r.exception_info.get("raised_exception"):
+        return r.exception_info.get("exception_message")
+    return None
 
-    Categorical columns get the union of the days' categories first, so the combined
-    column stays categorical (concatenating differing categories yields Python objects).
+
+def _pair_key(kwargs: dict[str, Any]) -> tuple[str, str, str]:
+    return (
+        kwargs["column_A"],
+        kwargs["column_B"],
+        kwargs.get("ignore_row_if", "both_values_are_missing"),
+    )
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _slice_stats(
+    slices: Slices, view: str, expectations: Sequence[Any], dated: bool
+) -> dict[dt.date | None, SliceStats]:
+    """Rows, non-null counts and single values of the expectations' columns, per day."""
+    columns = sorted({c for e in expectations if (c := e.kwargs.get("column"))})
+    pairs = sorted({_pair_key(e.kwargs) for e in expectations if "column_A" in e.kwargs})
+    kept = {
+        "either_value_is_missing": "{a} IS NOT NULL AND {b} IS NOT NULL",
+        "both_values_are_missing": "{a} IS NOT NULL OR {b} IS NOT NULL",
+    }
+    selects = ["count(*)"]
+    selects += [f"count({_q(c)})" for c in columns]
+    selects += [f"any_value({_q(c)})" for c in columns]
+    for a, b, ignore in pairs:
+        condition = kept.get(ignore)
+        selects.append(
+            f"count(*) FILTER (WHERE {condition.format(a=_q(a), b=_q(b))})"
+            if condition
+            else "count(*)"
+        )
+    day = DAY_COLUMN if dated else "NULL"
+    rows = slices.query(
+        f"SELECT {day}, {', '.join(selects)} FROM {_q(view)}" + (" GROUP BY ALL" if dated else "")
+    )
+    stats: dict[dt.date | None, SliceStats] = {}
+    n = len(columns)
+    for row in rows:
+        values = row[1:]
+        stats[row[0]] = SliceStats(
+            rows=int(values[0]),
+            nonnull={c: int(v) for c, v in zip(columns, values[1 : 1 + n], strict=True)},
+            values=dict(zip(columns, values[1 + n : 1 + 2 * n], strict=True)),
+            pairs={p: int(v) for p, v in zip(pairs, values[1 + 2 * n :], strict=True)},
+        )
+    return stats
+
+
+def _unexpected_by_day(
+    slices: Slices, spec: SuiteSpec, r: Any, sample_size: int, dated: bool
+) -> dict[dt.date | None, tuple[int, list[dict[str, Any]]]]:
+    """Per day: how many rows GE found unexpected, and the first `sample_size` of them.
+
+    Read from GE's own query for the unexpected rows, and checked against GE's count.
+    Samples list the lowest keys, so a day's sample does not depend on the other days.
     """
-    parts = [frame for _, frame in frames]
-    for name in parts[0].columns:
-        if isinstance(parts[0][name].dtype, pd.CategoricalDtype) and all(
-            isinstance(p[name].dtype, pd.CategoricalDtype) for p in parts
-        ):
-            categories = pd.api.types.union_categoricals(
-                [p[name] for p in parts], ignore_order=True
-            ).categories
-            for p in parts:
-                p[name] = p[name].cat.set_categories(categories)
-    tagged = [p.assign(**{DAY_COLUMN: i}) for i, p in enumerate(parts)]
-    del parts
-    return pd.concat(tagged, ignore_index=True)
+    result = r.result or {}
+    total = int(result.get("unexpected_count") or 0)
+    query = result.get("unexpected_index_query")
+    if total == 0 or _exception(r) is not None or not isinstance(query, str):
+        return {}
+    unexpected = query.strip().rstrip(";")
+    keys = ", ".join(_q(k) for k in spec.key_columns)
+    order = ", ".join(f"{_q(k)} NULLS LAST" for k in spec.key_columns)
+    day = DAY_COLUMN if dated else "NULL"
+    partition = f"PARTITION BY {DAY_COLUMN}" if dated else ""
+    # One pass: each day's count beside its first rows (at least one, which carries the count
+    # of a day whatever the sample size).
+    found: dict[dt.date | None, tuple[int, list[dict[str, Any]]]] = {}
+    for row in slices.query(
+        f"SELECT {day}, count(*) OVER ({partition}), {keys} FROM ({unexpected}) AS u "
+        f"QUALIFY row_number() OVER ({partition} ORDER BY {order}) <= {max(1, sample_size)} "
+        f"ORDER BY {order}"
+    ):
+        count, sample = found.setdefault(row[0], (int(row[1]), []))
+        if len(sample) < sample_size:
+            sample.append(dict(zip(spec.key_columns, row[2:], strict=True)))
+    counted = sum(count for count, _ in found.values())
+    if counted != total:
+        raise RuntimeError(
+            f"{spec.name}.{r.expectation_config.meta.get('check')}: GE counted {total} "
+            f"unexpected rows, its unexpected-rows query returned {counted}"
+        )
+    return found
 
 
 def latest_partition(con: duckdb.DuckDBPyConnection, table: str) -> dt.date | None:
@@ -448,56 +497,30 @@ def plan_validation(
     suites: Iterable[SuiteSpec],
     partition: dt.date | None = None,
     ingest_run_id: str | None = None,
-) -> tuple[Plan, dict[str, SuiteResult]]:
+) -> tuple[Plan, dict[str, list[SuiteResult]]]:
     """The days each suite validates (marts: `[None]`, whole); a suite whose days cannot be
     listed is failed here instead, keyed by suite name."""
     plan: Plan = []
-    failed: dict[str, SuiteResult] = {}
+    failed: dict[str, list[SuiteResult]] = {}
     for spec in suites:
         days: list[dt.date | None] = [None]
         try:
             if not spec.is_mart:
                 days = days_to_validate(con, spec.table, partition, ingest_run_id)
         except duckdb.Error as error:
-            failed[spec.name] = run.failed_load(spec, partition, error)
+            failed[spec.name] = [run.failed_load(spec, partition, error)]
             continue
         plan.append((spec, days))
     return plan, failed
 
 
-def validate_suite_days(
-    con: duckdb.DuckDBPyConnection,
-    run: QualityRun,
-    spec: SuiteSpec,
-    days: Sequence[dt.date | None],
-) -> list[SuiteResult]:
-    """Validate `days` of one suite, several days per GE validation up to `batch_rows`."""
-    suite_results: list[SuiteResult] = []
-    pending: list[tuple[dt.date, pd.DataFrame]] = []
-    pending_rows = 0
-    for day in days:
-        try:
-            frame = spec.load(con, day, run.config)
-        except (duckdb.Error, LookupError) as error:
-            suite_results.append(run.failed_load(spec, day, error))
-            continue
-        if day is None or len(frame) == 0:
-            # Marts, and days without rows, are validated on their own.
-            suite_results.append(run.validate(spec, frame, day))
-            del frame
-            continue
-        if pending and pending_rows + len(frame) > run.config.batch_rows:
-            suite_results.extend(run.validate_days(spec, pending))
-            pending_rows = 0
-        pending.append((day, frame))
-        pending_rows += len(frame)
-        # Held only by `pending`: at most one batch of days is alive.
-        del frame
-    if pending:
-        suite_results.extend(run.validate_days(spec, pending))
-    # Days validated alone (no rows) interleave with batches: keep the days' order.
-    suite_results.sort(key=lambda r: r.partition or dt.date.min)
-    return suite_results
+@contextmanager
+def open_slices(con: duckdb.DuckDBPyConnection, context: Any) -> Iterator[Slices]:
+    slices = Slices(con, context)
+    try:
+        yield slices
+    finally:
+        slices.close()
 
 
 def validate_warehouse(
@@ -507,23 +530,31 @@ def validate_warehouse(
     partition: dt.date | None = None,
     ingest_run_id: str | None = None,
 ) -> list[SuiteResult]:
-    """Validate raw suites day by day (see `days_to_validate`) and marts whole."""
+    """Validate raw suites on their days (see `days_to_validate`) and marts whole."""
     suites = list(suites)
     plan, failed = plan_validation(con, run, suites, partition, ingest_run_id)
-    validated = {spec.name: validate_suite_days(con, run, spec, days) for spec, days in plan}
+    validated: dict[str, list[SuiteResult]] = {}
+    with open_slices(con, run.context) as slices:
+        for spec, days in plan:
+            dated = [d for d in days if d is not None]
+            try:
+                select_sql = spec.select(con, None if spec.is_mart else dated, run.config)
+            except (duckdb.Error, LookupError) as error:
+                failed[spec.name] = [run.failed_load(spec, day, error) for day in days]
+                continue
+            validated[spec.name] = run.validate_slice(slices, spec, select_sql, days)
     return in_suite_order(suites, failed, validated)
 
 
 def in_suite_order(
     suites: Sequence[SuiteSpec],
-    failed: dict[str, SuiteResult],
+    failed: dict[str, list[SuiteResult]],
     validated: dict[str, list[SuiteResult]],
 ) -> list[SuiteResult]:
-    """Results as a one-process run lists them: suite by suite, each suite's days in order."""
+    """Results suite by suite, each suite's days in order."""
     results: list[SuiteResult] = []
     for spec in suites:
-        if spec.name in failed:
-            results.append(failed[spec.name])
+        results.extend(failed.get(spec.name, []))
         results.extend(validated.get(spec.name, []))
     return results
 
@@ -537,29 +568,17 @@ def run_quality(
     config: QualityConfig | None = None,
     duckdb_config: dict[str, Any] | None = None,
     ingest_run_id: str | None = None,
-    workers: int = 1,
 ) -> list[SuiteResult]:
     """Validate, append every outcome to `quality.dq_validation_results`, build Data Docs.
 
     Data Docs go to `<report_dir>/data_docs/` when `report_dir` is given; `duckdb_config`
-    (e.g. `memory_limit`, `threads` from the settings) bounds DuckDB while it reads, split
-    among `workers` processes when a large run is validated on several
-    (`expectations.workers`).
+    (e.g. `memory_limit`, `threads` from the settings) bounds DuckDB while GE's queries run.
     """
     docs_dir = report_dir / "data_docs" if report_dir is not None else None
     run = QualityRun(run_id=run_id, config=config, docs_dir=docs_dir)
-    suites = list(suites)
-    results: list[SuiteResult] | None = None
-    if workers > 1:
-        from expectations.workers import validate_in_parallel
-
-        results = validate_in_parallel(
-            warehouse, run, suites, partition, ingest_run_id, duckdb_config or {}, workers
-        )
     con = duckdb.connect(str(warehouse), config=duckdb_config or {})
     try:
-        if results is None:
-            results = validate_warehouse(con, run, suites, partition, ingest_run_id)
+        results = validate_warehouse(con, run, suites, partition, ingest_run_id)
         store.append_results(con, run.run_id, results)
     finally:
         con.close()

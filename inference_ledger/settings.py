@@ -51,9 +51,6 @@ class Settings:
     # that is set, else 2.5GB.
     dbt_memory_limit: str = DEFAULT_DBT_MEMORY_LIMIT
     ingest_batch_mb: int = DEFAULT_INGEST_BATCH_MB
-    # Processes that validate a large run (a backfill) with Great Expectations, which judges
-    # rows on one core per process; each holds up to one batch of rows (~0.5 GB).
-    quality_workers: int = 1
 
     @property
     def is_production(self) -> bool:
@@ -94,21 +91,7 @@ def load_settings() -> Settings:
         pseudonymization_key=key,
         duckdb_max_temp_size=os.environ.get("LEDGER_DUCKDB_MAX_TEMP_SIZE", "").strip(),
         ingest_batch_mb=int(os.environ.get("LEDGER_INGEST_BATCH_MB", str(DEFAULT_INGEST_BATCH_MB))),
-        quality_workers=_positive_int("LEDGER_QUALITY_WORKERS", min(2, os.cpu_count() or 1)),
     )
-
-
-def _positive_int(name: str, default: int) -> int:
-    text = os.environ.get(name, "").strip()
-    if not text:
-        return default
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise SettingsError(f"{name} must be a whole number of at least 1, not {text!r}")
-    return value
 
 
 def child_environment(settings: Settings) -> dict[str, str]:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import duckdb
 
-from expectations.core import ERROR, meta
+from expectations.core import ERROR, in_warehouse, meta
 
 
 def resolve_mart(con: duckdb.DuckDBPyConnection, name: str) -> str:
-    """`schema.name` of a mart, wherever the dbt target put it (schemas differ by target)."""
+    """The qualified name of a mart, wherever the dbt target put it (schemas differ by target)."""
     rows = con.execute(
         """
         SELECT table_schema FROM information_schema.tables
@@ -19,7 +19,7 @@ def resolve_mart(con: duckdb.DuckDBPyConnection, name: str) -> str:
     ).fetchall()
     if not rows:
         raise LookupError(f"mart {name!r} not found in the warehouse: build the marts first")
-    return f'"{rows[0][0]}"."{name}"'
+    return in_warehouse(con, f'"{rows[0][0]}"."{name}"')
 
 
 def within(column: str, low: float | None, high: float | None, check: str, why: str):

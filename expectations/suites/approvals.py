@@ -7,13 +7,23 @@ when it says who decided and when.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import duckdb
 import great_expectations.expectations as gxe
-import pandas as pd
 
 from expectations.config import QualityConfig
-from expectations.core import APPROVAL_ACTIONS, ERROR, WARN, SuiteSpec, meta, present, utc_naive
+from expectations.core import (
+    APPROVAL_ACTIONS,
+    DAY_COLUMN,
+    ERROR,
+    WARN,
+    SuiteSpec,
+    days_filter,
+    in_warehouse,
+    meta,
+    present,
+)
 
 TABLE = "raw.approvals"
 
@@ -48,17 +58,20 @@ def build(cfg: QualityConfig) -> list[gxe.Expectation]:
     ]
 
 
-def load(
-    con: duckdb.DuckDBPyConnection, partition: dt.date | None, cfg: QualityConfig
-) -> pd.DataFrame:
-    sql = f"""
-    SELECT approval_id, output_id, action, event_ts, {present("approver")}
-    FROM {TABLE}
-    WHERE event_date = ?
+def select(
+    con: duckdb.DuckDBPyConnection, days: Sequence[dt.date] | None, cfg: QualityConfig
+) -> str:
+    table = in_warehouse(con, TABLE)
+    return f"""
+    WITH decisions AS (
+        SELECT approval_id, output_id, action, event_ts, {present("approver")},
+               event_date AS {DAY_COLUMN}
+        FROM {table}
+        WHERE {days_filter(days or [])}
+    )
+    SELECT *, approver IS NOT NULL AND event_ts IS NOT NULL AS has_approver_and_time
+    FROM decisions
     """
-    frame = con.execute(sql, [partition]).df()
-    frame["has_approver_and_time"] = frame["approver"].notna() & frame["event_ts"].notna()
-    return utc_naive(frame, "event_ts")
 
 
 SUITE = SuiteSpec(
@@ -68,6 +81,6 @@ SUITE = SuiteSpec(
     is_mart=False,
     key_columns=("approval_id", "output_id"),
     build=build,
-    load=load,
+    select=select,
     description="One day of approvals: actions, approver and time.",
 )

@@ -7,10 +7,10 @@ t1_outputs / outputs) are derived in DuckDB.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import duckdb
 import great_expectations.expectations as gxe
-import pandas as pd
 
 from expectations.config import QualityConfig
 from expectations.core import ERROR, SuiteSpec, meta
@@ -40,11 +40,11 @@ def build(cfg: QualityConfig) -> list[gxe.Expectation]:
     ]
 
 
-def load(
-    con: duckdb.DuckDBPyConnection, partition: dt.date | None, cfg: QualityConfig
-) -> pd.DataFrame:
+def select(
+    con: duckdb.DuckDBPyConnection, days: Sequence[dt.date] | None, cfg: QualityConfig
+) -> str:
     table = resolve_mart(con, NAME)
-    sql = f"""
+    return f"""
     SELECT date_day, model_version, feature, outputs, t0_outputs, t1_outputs, t2_outputs,
         completeness_rate,
         completeness_rate - t1_outputs / nullif(outputs, 0) AS rate_gap,
@@ -52,7 +52,6 @@ def load(
                  AND t0_outputs <= outputs, false) AS tiers_nested
     FROM {table}
     """
-    return con.execute(sql).df()
 
 
 SUITE = SuiteSpec(
@@ -62,6 +61,6 @@ SUITE = SuiteSpec(
     is_mart=True,
     key_columns=("date_day", "model_version", "feature"),
     build=build,
-    load=load,
+    select=select,
     description="Audit completeness: completeness_rate in [0, 1] and nested tier counts.",
 )

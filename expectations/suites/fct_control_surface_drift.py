@@ -7,10 +7,10 @@ a week with no cost has NULL cost shares and nothing to sum.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import duckdb
 import great_expectations.expectations as gxe
-import pandas as pd
 
 from expectations.config import QualityConfig
 from expectations.core import SuiteSpec
@@ -43,18 +43,17 @@ def build(cfg: QualityConfig) -> list[gxe.Expectation]:
     ]
 
 
-def load(
-    con: duckdb.DuckDBPyConnection, partition: dt.date | None, cfg: QualityConfig
-) -> pd.DataFrame:
+def select(
+    con: duckdb.DuckDBPyConnection, days: Sequence[dt.date] | None, cfg: QualityConfig
+) -> str:
     table = resolve_mart(con, NAME)
-    sql = f"""
+    return f"""
     SELECT week_start, trigger_type, inference_events, total_cost_usd,
         event_share, cost_share,
         sum(event_share) OVER (PARTITION BY week_start) AS week_event_share_sum,
         sum(cost_share) OVER (PARTITION BY week_start) AS week_cost_share_sum
     FROM {table}
     """
-    return con.execute(sql).df()
 
 
 SUITE = SuiteSpec(
@@ -64,6 +63,6 @@ SUITE = SuiteSpec(
     is_mart=True,
     key_columns=("week_start", "trigger_type"),
     build=build,
-    load=load,
+    select=select,
     description="Control-surface drift: shares in [0, 1] that sum to 1 per week.",
 )

@@ -9,10 +9,10 @@ dbt test `accounting_identity` on this model.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import duckdb
 import great_expectations.expectations as gxe
-import pandas as pd
 
 from expectations.config import QualityConfig
 from expectations.core import SuiteSpec
@@ -52,18 +52,17 @@ def build(cfg: QualityConfig) -> list[gxe.Expectation]:
     return suite
 
 
-def load(
-    con: duckdb.DuckDBPyConnection, partition: dt.date | None, cfg: QualityConfig
-) -> pd.DataFrame:
+def select(
+    con: duckdb.DuckDBPyConnection, days: Sequence[dt.date] | None, cfg: QualityConfig
+) -> str:
     table = resolve_mart(con, NAME)
-    sql = f"""
+    return f"""
     SELECT date_day, model_version, prompt_version, feature, tenant_id,
         inference_events, committed_outcomes, {", ".join(MONEY)},
         retry_cost_usd - total_cost_usd AS retry_excess_usd,
         hidden_cost_usd - total_cost_usd AS hidden_excess_usd
     FROM {table}
     """
-    return con.execute(sql).df()
 
 
 SUITE = SuiteSpec(
@@ -73,6 +72,6 @@ SUITE = SuiteSpec(
     is_mart=True,
     key_columns=("date_day", "model_version", "prompt_version", "feature", "tenant_id"),
     build=build,
-    load=load,
+    select=select,
     description="Cost per outcome: retry and hidden cost within the total, money and counts >= 0.",
 )

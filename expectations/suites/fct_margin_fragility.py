@@ -7,10 +7,10 @@ when revenue is unknown, which the mart keeps NULL rather than 0.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import duckdb
 import great_expectations.expectations as gxe
-import pandas as pd
 
 from expectations.config import QualityConfig
 from expectations.core import SuiteSpec
@@ -38,17 +38,16 @@ def build(cfg: QualityConfig) -> list[gxe.Expectation]:
     ]
 
 
-def load(
-    con: duckdb.DuckDBPyConnection, partition: dt.date | None, cfg: QualityConfig
-) -> pd.DataFrame:
+def select(
+    con: duckdb.DuckDBPyConnection, days: Sequence[dt.date] | None, cfg: QualityConfig
+) -> str:
     table = resolve_mart(con, NAME)
-    sql = f"""
+    return f"""
     SELECT month_start, tenant_id, revenue_usd, total_cost_usd, gross_margin_usd,
         cache_hit_rate, hidden_cost_share,
         gross_margin_usd - (revenue_usd - total_cost_usd) AS margin_gap_usd
     FROM {table}
     """
-    return con.execute(sql).df()
 
 
 SUITE = SuiteSpec(
@@ -58,6 +57,6 @@ SUITE = SuiteSpec(
     is_mart=True,
     key_columns=("month_start", "tenant_id"),
     build=build,
-    load=load,
+    select=select,
     description="Margin fragility: gross margin reconciles, rates and shares in [0, 1].",
 )

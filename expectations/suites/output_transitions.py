@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import duckdb
 import great_expectations.expectations as gxe
-import pandas as pd
 
 from expectations.config import QualityConfig
 from expectations.core import (
+    DAY_COLUMN,
     ERROR,
     HASH_REGEX,
     STATES,
     TRIGGERS,
     WARN,
     SuiteSpec,
+    days_filter,
+    in_warehouse,
     meta,
     present,
-    utc_naive,
 )
 
 TABLE = "raw.output_transitions"
@@ -70,16 +72,16 @@ def build(cfg: QualityConfig) -> list[gxe.Expectation]:
     ]
 
 
-def load(
-    con: duckdb.DuckDBPyConnection, partition: dt.date | None, cfg: QualityConfig
-) -> pd.DataFrame:
-    sql = f"""
+def select(
+    con: duckdb.DuckDBPyConnection, days: Sequence[dt.date] | None, cfg: QualityConfig
+) -> str:
+    table = in_warehouse(con, TABLE)
+    return f"""
     SELECT transition_id, output_id, state, trigger_type, event_ts,
-           {present("trace_id")}, {present("content_hash")}
-    FROM {TABLE}
-    WHERE event_date = ?
+           {present("trace_id")}, {present("content_hash")}, event_date AS {DAY_COLUMN}
+    FROM {table}
+    WHERE {days_filter(days or [])}
     """
-    return utc_naive(con.execute(sql, [partition]).df(), "event_ts")
 
 
 SUITE = SuiteSpec(
@@ -89,6 +91,6 @@ SUITE = SuiteSpec(
     is_mart=False,
     key_columns=("transition_id", "output_id"),
     build=build,
-    load=load,
+    select=select,
     description="One day of output state transitions: states, times, content hashes.",
 )

@@ -1,6 +1,6 @@
 """Suite for `raw.tool_calls`: one day of external tool invocations.
 
-`has_both_hashes` is derived after reading: an auditable tool call records the hash of
+`has_both_hashes` is derived in DuckDB: an auditable tool call records the hash of
 what went in and, when it succeeded, of what came out (a failed call has no output to
 hash, so its missing output hash is not a logging gap).
 """
@@ -8,21 +8,23 @@ hash, so its missing output hash is not a logging gap).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import duckdb
 import great_expectations.expectations as gxe
-import pandas as pd
 
 from expectations.config import QualityConfig
 from expectations.core import (
+    DAY_COLUMN,
     ERROR,
     HASH_REGEX,
     STATUSES,
     WARN,
     SuiteSpec,
+    days_filter,
+    in_warehouse,
     meta,
     present,
-    utc_naive,
 )
 
 TABLE = "raw.tool_calls"
@@ -80,21 +82,23 @@ def build(cfg: QualityConfig) -> list[gxe.Expectation]:
     return suite
 
 
-def load(
-    con: duckdb.DuckDBPyConnection, partition: dt.date | None, cfg: QualityConfig
-) -> pd.DataFrame:
-    sql = f"""
-    SELECT tool_call_id, output_id, tool_name, status, event_ts,
-           {present("input_hash")}, {present("output_hash")},
-           {", ".join(NON_NEGATIVE)}
-    FROM {TABLE}
-    WHERE event_date = ?
-    """
-    frame = con.execute(sql, [partition]).df()
-    frame["has_both_hashes"] = frame["input_hash"].notna() & (
-        frame["output_hash"].notna() | (frame["status"] != "success")
+def select(
+    con: duckdb.DuckDBPyConnection, days: Sequence[dt.date] | None, cfg: QualityConfig
+) -> str:
+    table = in_warehouse(con, TABLE)
+    return f"""
+    WITH calls AS (
+        SELECT tool_call_id, output_id, tool_name, status, event_ts,
+               {present("input_hash")}, {present("output_hash")},
+               {", ".join(NON_NEGATIVE)}, event_date AS {DAY_COLUMN}
+        FROM {table}
+        WHERE {days_filter(days or [])}
     )
-    return utc_naive(frame, "event_ts")
+    SELECT *,
+        input_hash IS NOT NULL
+        AND (output_hash IS NOT NULL OR status IS DISTINCT FROM 'success') AS has_both_hashes
+    FROM calls
+    """
 
 
 SUITE = SuiteSpec(
@@ -104,6 +108,6 @@ SUITE = SuiteSpec(
     is_mart=False,
     key_columns=("tool_call_id", "output_id"),
     build=build,
-    load=load,
+    select=select,
     description="One day of tool calls: status, hashes, latency and cost.",
 )

@@ -3,21 +3,15 @@ hand-built raw zone (healthy, then with impossible and unauditable rows injected
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import gc
 import json
-import weakref
 from pathlib import Path
 
 import duckdb
-import numpy as np
-import pandas as pd
 import pytest
 
 from expectations import ALL_SUITES, ERROR, WARN, QualityConfig, QualityRun, suite_by_name
-from expectations.core import nanosecond_timestamps
-from expectations.runner import run_quality, validate_warehouse
+from expectations.runner import validate_warehouse
 from expectations.sample_data import (
     create_raw_tables,
     insert_synthetic_day,
@@ -119,9 +113,7 @@ def test_events_before_the_horizon_are_implausible(warehouse):
     assert [o.check for o in result.blocking_failures] == ["event_ts_plausible"]
 
 
-def test_times_beyond_the_nanosecond_range_are_still_checked(warehouse, run):
-    # Year 3000 does not fit pandas' nanoseconds: that frame keeps microseconds (GE's slow
-    # path) instead of failing the conversion, and the row is still named.
+def test_far_future_times_are_implausible_and_named(warehouse, run):
     warehouse.execute(
         "UPDATE raw.inference_events SET event_ts = TIMESTAMP '3000-01-01' "
         "WHERE event_id LIKE '%00000005'"
@@ -131,21 +123,6 @@ def test_times_beyond_the_nanosecond_range_are_still_checked(warehouse, run):
     assert failure.check == "event_ts_plausible"
     assert failure.unexpected_count == 1
     assert failure.sample[0]["event_id"].endswith("00000005")
-
-
-def test_timestamps_move_to_nanoseconds_only_where_every_value_fits():
-    frame = pd.DataFrame(
-        {
-            "event_ts": np.array(["2026-01-09T10:00:00.123456", "NaT"], dtype="datetime64[us]"),
-            "far_future": np.array(["3000-01-01", "2026-01-09"], dtype="datetime64[us]"),
-            "all_missing": np.array(["NaT", "NaT"], dtype="datetime64[us]"),
-        }
-    )
-    nanosecond_timestamps(frame)
-    assert str(frame["event_ts"].dtype) == "datetime64[ns]"
-    assert frame["event_ts"][0] == pd.Timestamp("2026-01-09T10:00:00.123456")
-    assert str(frame["far_future"].dtype) == "datetime64[us]"
-    assert str(frame["all_missing"].dtype) == "datetime64[ns]"
 
 
 def test_auditability_gaps_are_warnings_with_placeholders_counted_as_missing(warehouse, run):
@@ -254,20 +231,6 @@ def test_tool_calls_need_input_hashes_and_output_hashes_when_they_succeeded(ware
     assert [o.check for o in result.blocking_failures] == ["input_hash_format"]
 
 
-def test_a_run_over_many_days_keeps_no_validated_frame_alive(warehouse, run):
-    # Memory of a run must be that of its largest day, not of every day it validated.
-    frames = []
-    for offset in range(3):
-        day = DAY - dt.timedelta(days=offset)
-        frame = EVENTS.load(warehouse, day, run.config)
-        frames.append(weakref.ref(frame))
-        result = run.validate(EVENTS, frame, day)
-        assert result.rows == 2000 and result.success
-        del frame
-    gc.collect()
-    assert [ref() for ref in frames] == [None, None, None]
-
-
 def _faulty_days(warehouse: Path) -> list[dt.date]:
     """Four days of every raw table, loaded by ingest run `ing`, with faults on three."""
     con = duckdb.connect(str(warehouse))
@@ -333,21 +296,28 @@ def _assert_faults_on_their_days(facts: dict, days: list[dt.date]) -> None:
 
 
 def test_days_validated_together_give_each_day_the_result_it_gets_alone(tmp_path):
-    # A run over many days validates them in batches; every stored per-day outcome
-    # (success, counts, share, sample) must equal that of validating the day by itself.
+    # A run over many days validates each suite's days in one GE validation; every stored
+    # per-day outcome (success, counts, share, sample) must equal that of the day by itself.
     days = _faulty_days(tmp_path / "warehouse.duckdb")
     con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
     config = QualityConfig()
     suites = [s for s in ALL_SUITES if not s.is_mart]
     batched = QualityRun(config=config)
-    single = QualityRun(config=dataclasses.replace(config, batch_rows=0))
+    single = QualityRun(config=config)
     together = validate_warehouse(con, batched, suites, ingest_run_id="ing")
-    alone = validate_warehouse(con, single, suites, ingest_run_id="ing")
+    alone = [
+        result
+        for spec in suites
+        for day in days
+        for result in validate_warehouse(con, single, [spec], day)
+    ]
     # One GE validation per suite for all four days, against one per suite and day.
     assert (len(batched.validated), len(single.validated)) == (5, 20)
     con.close()
 
-    assert [r.rows for r in together] == [r.rows for r in alone]
+    assert [(r.spec.name, r.partition, r.rows) for r in together] == [
+        (r.spec.name, r.partition, r.rows) for r in alone
+    ]
     assert len({r.partition for r in together}) == 4
     assert _facts(together, config) == _facts(alone, config)
     _assert_faults_on_their_days(_facts(together, config), days)
@@ -356,78 +326,9 @@ def test_days_validated_together_give_each_day_the_result_it_gets_alone(tmp_path
             assert all(str(r.partition) in json.dumps(s) for s in o.sample), (o.check, r.partition)
 
 
-def test_a_run_validated_on_two_processes_stores_what_one_process_would(tmp_path):
-    warehouse = tmp_path / "warehouse.duckdb"
-    days = _faulty_days(warehouse)
-    suites = [s for s in ALL_SUITES if not s.is_mart]
-    # Every run counts as large here, so the second one is shared out.
-    config = QualityConfig(parallel_min_rows=0)
-    reports = tmp_path / "reports"
-    one = run_quality(warehouse, suites, run_id="one", config=config, ingest_run_id="ing")
-    two = run_quality(
-        warehouse,
-        suites,
-        run_id="two",
-        config=config,
-        ingest_run_id="ing",
-        workers=2,
-        report_dir=reports,
-    )
-    assert [(r.spec.name, r.partition, r.rows) for r in two] == [
-        (r.spec.name, r.partition, r.rows) for r in one
-    ]
-    assert _facts(two, config) == _facts(one, config)
-    _assert_faults_on_their_days(_facts(two, config), days)
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        stored = dict(
-            con.execute(
-                "SELECT run_id, count(*) FROM quality.dq_validation_results GROUP BY run_id"
-            ).fetchall()
-        )
-    assert stored["one"] == stored["two"] == sum(len(r.outcomes) for r in one)
-    # Each process stored its own GE validations (each suite on its share of the days);
-    # the Data Docs render every one of them, the worker's included.
-    stored_results = list((reports / "data_docs_results").rglob("*.json"))
-    pages = list((reports / "data_docs" / "validations").rglob("*.html"))
-    assert len(pages) == len(stored_results) == 2 * len(suites)
-    assert {p.parent.parent.parent.name for p in pages} == {s.name for s in suites}
-
-
-def test_two_processes_are_used_only_when_the_warehouse_can_be_shared(tmp_path):
-    from expectations.workers import validate_in_parallel
-
-    warehouse = tmp_path / "warehouse.duckdb"
-    _faulty_days(warehouse)
-    suites = [s for s in ALL_SUITES if not s.is_mart]
-    large = QualityRun(config=QualityConfig(parallel_min_rows=0))
-    small = QualityRun(config=QualityConfig())
-    # A run below the size worth sharing, and one while this process writes the warehouse,
-    # are validated on one process (None: the caller validates).
-    assert validate_in_parallel(warehouse, small, suites, None, "ing", {}, 2) is None
-    with duckdb.connect(str(warehouse)):
-        assert validate_in_parallel(warehouse, large, suites, None, "ing", {}, 2) is None
-    shared = validate_in_parallel(warehouse, large, suites, None, "ing", {}, 2)
-    assert shared is not None and len(shared) == 20
-
-
-def test_batches_are_validated_without_hashing_every_value(warehouse, run, monkeypatch):
-    """GE's batch fingerprint hashes the whole frame; the ledger skips it, checks unchanged."""
-    from great_expectations.execution_engine import pandas_execution_engine as engine
-
-    hashed: list[int] = []
-    original = engine.hash_pandas_dataframe
-    monkeypatch.setattr(
-        engine, "hash_pandas_dataframe", lambda df: hashed.append(len(df)) or original(df)
-    )
-    results = validate_warehouse(warehouse, run, [EVENTS], DAY)
-    assert results[0].rows == 2000 and results[0].success
-    assert hashed == []
-    assert engine.HASH_THRESHOLD > 0  # GE's own setting is back after the run
-
-
-def test_failing_rows_are_named_by_key_without_ge_row_position_queries(warehouse, run):
-    """GE's pandas "unexpected index query" lists row positions of an in-memory frame and
-    costs a copy of the whole frame per expectation; the ledger names rows by key instead."""
+def test_failing_rows_are_named_by_key_from_ge_unexpected_rows_query(warehouse, run):
+    """GE judges the rows in DuckDB through SQL; each day's count and sample of a validation
+    over several days come from GE's own query for the unexpected rows."""
     warehouse.execute("UPDATE raw.inference_events SET ingest_run_id = 'ing'")
     warehouse.execute(
         "UPDATE raw.inference_events SET state = 'pending' "
@@ -435,7 +336,7 @@ def test_failing_rows_are_named_by_key_without_ge_row_position_queries(warehouse
         [DAY],
     )
     results = validate_warehouse(warehouse, run, [EVENTS], ingest_run_id="ing")
-    # The five days were validated together, in GE's complete result format.
+    # The five days were validated together, in one GE validation.
     assert len(results) == 5
     failed = [r for r in results if not r.outcome("state_canonical").success]
     assert [r.partition for r in failed] == [DAY]
@@ -443,5 +344,6 @@ def test_failing_rows_are_named_by_key_without_ge_row_position_queries(warehouse
     stored = run.context.validation_results_store.get(run.validated[-1])
     failing = [r for r in stored.results if not r.success]
     assert [r.expectation_config.meta["check"] for r in failing] == ["state_canonical"]
-    assert failing[0].result["unexpected_index_list"]
-    assert failing[0].result.get("unexpected_index_query") is None
+    query = failing[0].result["unexpected_index_query"]
+    assert query.startswith("SELECT event_id, output_id, _ledger_day") and "state NOT IN" in query
+    assert failing[0].result["unexpected_count"] == 1

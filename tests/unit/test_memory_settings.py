@@ -54,24 +54,3 @@ def test_out_of_memory_names_the_limit_of_the_step_that_hit_it(no_limits):
     in_dbt = resource_hint(OUT_OF_MEMORY, settings, in_dbt=True)
     assert "LEDGER_DBT_MEMORY_LIMIT=2.5GB" in in_dbt
     assert resource_hint("Binder Error: no such column", settings, in_dbt=True) is None
-
-
-def test_quality_workers_default_to_the_cores_up_to_two_and_reject_nonsense(monkeypatch):
-    import os
-
-    from expectations.workers import worker_duckdb_config
-    from inference_ledger.settings import SettingsError
-
-    monkeypatch.delenv("LEDGER_QUALITY_WORKERS", raising=False)
-    assert load_settings().quality_workers == min(2, os.cpu_count() or 1)
-    monkeypatch.setenv("LEDGER_QUALITY_WORKERS", "3")
-    assert load_settings().quality_workers == 3
-    for bad in ("0", "two", "-1"):
-        monkeypatch.setenv("LEDGER_QUALITY_WORKERS", bad)
-        with pytest.raises(SettingsError, match="LEDGER_QUALITY_WORKERS"):
-            load_settings()
-    # Processes validating together share the DuckDB limits one process would have had.
-    shared = worker_duckdb_config({"memory_limit": "3GB", "threads": "2", "x": 1}, 2)
-    assert shared == {"memory_limit": "1430MiB", "threads": "1", "x": 1}
-    assert worker_duckdb_config({"memory_limit": "4GiB"}, 2) == {"memory_limit": "2048MiB"}
-    assert worker_duckdb_config({"memory_limit": "80%"}, 2) == {"memory_limit": "80%"}

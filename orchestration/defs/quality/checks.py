@@ -92,7 +92,6 @@ def _results(
         run_id=context.run.run_id,
         report_dir=settings.report_dir,
         duckdb_config=duckdb_config(settings),
-        workers=settings.quality_workers,
     )
     # A raw suite may have validated several days (every day the run's ingest touched):
     # one check result per check, failing when any day failed.
