@@ -23,6 +23,20 @@ RUN_LOCK_NAME = ".run.lock"
 RUNNER_TAG = "ledger/runner"
 DAGSTER_YAML = """\
 # Written by Inference Ledger. One writer to the DuckDB warehouse at a time: every step that
+# writes it runs in the `duckdb_warehouse` pool, limited to one slot. The instance class keeps
+# Dagster's SQLite storage and opens each database once per process, not once per event.
+instance_class:
+  module: orchestration.lib.dagster_instance
+  class: LedgerInstance
+concurrency:
+  pools:
+    default_limit: 1
+telemetry:
+  enabled: false
+"""
+# What earlier versions wrote; such a file is brought up to date.
+EARLIER_DAGSTER_YAML = """\
+# Written by Inference Ledger. One writer to the DuckDB warehouse at a time: every step that
 # writes it runs in the `duckdb_warehouse` pool, limited to one slot.
 concurrency:
   pools:
@@ -104,7 +118,7 @@ def dagster_home(settings: Settings) -> Path:
     home = Path(os.environ.get("DAGSTER_HOME") or settings.home / "dagster")
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
-    if not config.exists():
+    if not config.exists() or config.read_text(encoding="utf-8") == EARLIER_DAGSTER_YAML:
         config.write_text(DAGSTER_YAML, encoding="utf-8")
     return home
 
