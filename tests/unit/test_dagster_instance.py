@@ -38,6 +38,9 @@ def test_a_run_stores_its_events_once_per_database_and_plain_dagster_reads_them(
         assert result.success
     # Three runs of a dozen events each: one engine per run database, one for the index.
     assert len(created) == len(set(created)) == 4
+    # Commits do not sync the log each time (NORMAL is 1; SQLite's default FULL is 2).
+    with instance.event_log_storage.index_connection() as connection:
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1
     instance.dispose()
 
     # The files are Dagster's own: an instance without the ledger's class reads them.
