@@ -2,12 +2,13 @@
 Expectations through SQL, in DuckDB, where the rows already are.
 
 A suite's slice is a query over the warehouse (a raw table's rows of the days to check with
-derived columns, or a whole mart), validated as a GE query asset through GE's SQL execution
-engine on cursors of the run's warehouse connection (`expectations.duckdb_sql`): GE turns
+derived columns, or a whole mart). Each is created as a view in an in-memory catalog
+attached to the run's warehouse connection and validated as a GE table asset through GE's
+SQL execution engine on cursors of that connection (`expectations.duckdb_sql`): GE turns
 every expectation into queries that DuckDB runs on all cores, and no row is copied out.
-Helper tables a slice needs (the untagged retries) live in an in-memory catalog attached for
-the run. Great Expectations takes seconds to initialise, so a `QualityRun` holds one
-ephemeral context for all suites of a run; its stored results feed the Data Docs build.
+Helper tables a slice needs (the untagged retries) live in the same catalog. Great
+Expectations takes seconds to initialise, so a `QualityRun` holds one ephemeral context for
+all suites of a run; its stored results feed the Data Docs build.
 """
 
 from __future__ import annotations
