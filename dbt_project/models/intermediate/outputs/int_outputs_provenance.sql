@@ -1,6 +1,6 @@
--- One row per output with its provenance fields and audit tiers. Each field comes from the
--- output's decision envelope when present there, else from its attribute event (latest
--- inference event at or before commit).
+-- One row per output with its audit flags and tiers. Each provenance element counts as
+-- present when the output's decision envelope carries it, else when its attribute event
+-- (latest inference event at or before commit) does.
 
 {{
     config(
@@ -27,9 +27,16 @@ touched as (
 {% endif %}
 
 
+-- Only whether each field is present travels: seven flags instead of seven text values
+-- through the 7.6M x 8.4M join at 10M events (the join 18 -> 5 s, and nothing spilled).
+{%- set event_fields = ['trace_id', 'model_version', 'prompt_version', 'context_hash',
+                        'user_action', 'guardrails_version', 'policy_version'] %}
 events as (
-    select event_id, trace_id, model_version, prompt_version, context_hash, user_action,
-           guardrails_version, policy_version
+    select
+        event_id,
+        {%- for field in event_fields %}
+        ({{ field }} is not null) as has_{{ field }}{{ ',' if not loop.last }}
+        {%- endfor %}
     from {{ ref('int_inference_events_enriched') }}
     where output_id is not null {{ only_touched() }}
 ),
@@ -38,7 +45,12 @@ envelopes as (
     select *
     from (
         select
-            *,
+            output_id,
+            {%- for field in event_fields %}
+            {{ field }},
+            {%- endfor %}
+            content_hash,
+            prior_output_id,
             row_number() over (partition by output_id order by event_ts desc, envelope_id desc) as rn
         from {{ ref('stg_raw__decision_envelopes') }}
         where output_id is not null {{ only_touched() }}
@@ -49,8 +61,8 @@ envelopes as (
 transition_facts as (
     select
         output_id,
-        max(prior_output_id) as prior_output_id,
-        max(content_hash) as content_hash
+        max(case when prior_output_id is not null then 1 else 0 end) as has_prior_output_id,
+        max(case when content_hash is not null then 1 else 0 end) as has_content_hash
     from {{ ref('stg_raw__output_transitions') }}
     where 1 = 1 {{ only_touched() }}
     group by output_id
@@ -84,7 +96,7 @@ envelope_mode as (
     {%- endif %}
 ),
 
-fields as (
+flags as (
     select
         o.output_id,
         o.first_event_date,
@@ -96,18 +108,25 @@ fields as (
         o.is_regeneration,
         (env.output_id is not null) as has_envelope,
         m.envelopes_required,
-        coalesce(env.trace_id, ev.trace_id) as trace_id,
-        coalesce(env.model_version, ev.model_version) as model_version,
-        coalesce(env.prompt_version, ev.prompt_version) as prompt_version,
-        coalesce(env.context_hash, ev.context_hash) as context_hash,
-        coalesce(env.user_action, ev.user_action) as user_action,
-        coalesce(env.guardrails_version, ev.guardrails_version) as guardrails_version,
-        coalesce(env.policy_version, ev.policy_version) as policy_version,
-        coalesce(env.content_hash, tr.content_hash) as content_hash,
-        coalesce(env.prior_output_id, tr.prior_output_id) as prior_output_id,
         coalesce(t.tool_calls, 0) as tool_calls,
         coalesce(t.tool_calls_missing_hashes, 0) as tool_calls_missing_hashes,
-        coalesce(a.attributed_approvals, 0) as attributed_approvals
+        coalesce(a.attributed_approvals, 0) as attributed_approvals,
+        (m.envelopes_required and env.output_id is null) as missing_envelope,
+        {%- for field in ['trace_id', 'model_version', 'prompt_version', 'context_hash', 'user_action'] %}
+        not (env.{{ field }} is not null or coalesce(ev.has_{{ field }}, false))
+            as missing_{{ field }},
+        {%- endfor %}
+        (o.final_state is null) as missing_state,
+        not (env.content_hash is not null or coalesce(tr.has_content_hash, 0) = 1)
+            as missing_content_hash,
+        not (env.guardrails_version is not null or coalesce(ev.has_guardrails_version, false)
+             or env.policy_version is not null or coalesce(ev.has_policy_version, false))
+            as missing_policy_version,
+        (coalesce(t.tool_calls_missing_hashes, 0) > 0) as missing_tool_hashes,
+        (o.is_escalated and coalesce(a.attributed_approvals, 0) = 0) as missing_approval,
+        (o.is_regeneration
+         and not (env.prior_output_id is not null or coalesce(tr.has_prior_output_id, 0) = 1))
+            as missing_prior_reference
     from outputs as o
     cross join envelope_mode as m
     left join envelopes as env on env.output_id = o.output_id
@@ -115,24 +134,6 @@ fields as (
     left join transition_facts as tr on tr.output_id = o.output_id
     left join tools as t on t.output_id = o.output_id
     left join approvals as a on a.output_id = o.output_id
-),
-
-flags as (
-    select
-        *,
-        (envelopes_required and not has_envelope) as missing_envelope,
-        (trace_id is null) as missing_trace_id,
-        (model_version is null) as missing_model_version,
-        (prompt_version is null) as missing_prompt_version,
-        (context_hash is null) as missing_context_hash,
-        (user_action is null) as missing_user_action,
-        (final_state is null) as missing_state,
-        (content_hash is null) as missing_content_hash,
-        (guardrails_version is null and policy_version is null) as missing_policy_version,
-        (tool_calls_missing_hashes > 0) as missing_tool_hashes,
-        (is_escalated and attributed_approvals = 0) as missing_approval,
-        (is_regeneration and prior_output_id is null) as missing_prior_reference
-    from fields
 )
 
 select
