@@ -39,6 +39,9 @@ def configure(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     for name, value in duckdb_config(settings).items():
         con.execute(f"SET {name} = {lit(value)}")
     con.execute("SET TimeZone = 'UTC'")
+    # DuckDB's default, stated because the raw-zone export depends on it: a partition already
+    # in file order is copied without sorting, in table order (export_parquet).
+    con.execute("SET preserve_insertion_order = true")
     for macro in MACROS:
         con.execute(macro)
 
@@ -96,19 +99,20 @@ def export_parquet(con: duckdb.DuckDBPyConnection, raw_dir: Path, run_id: str) -
             cursors.append(local.con)
         table, day = job
         target = raw_dir / table / f"event_date={day.isoformat()}" / "data.parquet"
+        date = f"DATE '{day.isoformat()}'"
         count = local.con.execute(
             f"SELECT count(*) FROM raw.{q(table)} WHERE event_date = ?", [day]
         ).fetchone()[0]
         if count == 0:
             target.unlink(missing_ok=True)
             return 0
-        _atomic_copy(
-            local.con,
-            f"SELECT * EXCLUDE (event_date) FROM raw.{q(table)} "
-            f"WHERE event_date = DATE '{day.isoformat()}' ORDER BY source_file, source_line",
-            target,
-            run_id,
-        )
+        rows = f"SELECT * EXCLUDE (event_date) FROM raw.{q(table)} WHERE event_date = {date}"
+        # Sorting whole rows was a quarter of the export; rows are usually stored in file order
+        # already (loaded file by file, line by line), which a scan of the two keys can tell.
+        # Unsorted, the copy keeps table order (the session preserves insertion order).
+        in_order = _in_file_order(local.con, f"raw.{q(table)}", f"event_date = {date}")
+        order = "" if in_order else " ORDER BY source_file, source_line"
+        _atomic_copy(local.con, rows + order, target, run_id)
         return 1
 
     try:
@@ -124,6 +128,20 @@ def export_parquet(con: duckdb.DuckDBPyConnection, raw_dir: Path, run_id: str) -
         written += 1
     con.execute("DELETE FROM ingest_state.dirty_partitions")
     return written
+
+
+def _in_file_order(con: duckdb.DuckDBPyConnection, table: str, where: str) -> bool:
+    """True when the rows of `table` matching `where`, in table (rowid) order, are already
+    in (source_file, source_line) order, with neither key NULL."""
+    out_of_order = con.execute(
+        f"""SELECT count(*) FROM (
+              SELECT source_file, source_line,
+                     lag(source_file) OVER w AS prev_file, lag(source_line) OVER w AS prev_line
+              FROM {table} WHERE {where} WINDOW w AS (ORDER BY rowid))
+            WHERE source_file IS NULL OR source_line IS NULL OR source_file < prev_file
+               OR (source_file = prev_file AND source_line < prev_line)"""
+    ).fetchone()[0]
+    return out_of_order == 0
 
 
 def mark_dirty(con: duckdb.DuckDBPyConnection, table: str, dates_sql: str) -> None:

@@ -452,6 +452,48 @@ def test_parquet_raw_zone_matches_warehouse(landing: Path, ledger_home: Path) ->
     assert quarantine == _query(ledger_home, "SELECT count(*) FROM raw.quarantine")[0]
 
 
+def test_parquet_partitions_are_in_file_order_however_rows_arrived(
+    tmp_path: Path, ledger_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A partition is written sorted by (source_file, source_line): copied in table order when
+    its rows are stored in that order, sorted when they are not (a file that sorts first
+    arrived later)."""
+    from inference_ledger.ingest import warehouse
+
+    checks: list[bool] = []
+    real_check = warehouse._in_file_order
+
+    def spy(*args: object) -> bool:
+        checks.append(real_check(*args))
+        return checks[-1]
+
+    monkeypatch.setattr(warehouse, "_in_file_order", spy)
+    root = tmp_path / "landing"
+    day = [{**EVENT, "event_id": f"e-{n}", "event_ts": f"2026-01-05T0{n}:00:00Z"} for n in range(5)]
+    partition = ledger_home / "raw/inference_events/event_date=2026-01-05/data.parquet"
+    runs = [
+        ("b.jsonl", "b", True),
+        ("a.jsonl", "a", False),  # stored after b.jsonl's rows
+        ("b.jsonl", "c", True),  # b.jsonl replaced: its new rows are stored after a.jsonl's
+    ]
+    for name, prefix, in_order in runs:
+        _write_jsonl(
+            root / "events" / name, [{**e, "event_id": prefix + e["event_id"]} for e in day]
+        )
+        ingest_landing(root, load_settings())
+        assert checks.pop() is in_order and not checks
+        rows = (
+            duckdb.connect()
+            .execute(
+                "SELECT source_file, source_line FROM read_parquet(?) ORDER BY file_row_number",
+                [str(partition)],
+            )
+            .fetchall()
+        )
+        assert rows == sorted(rows)
+        assert len(rows) == (5 if prefix == "b" else 10)
+
+
 def test_landing_price_override_prices_owned_model(tmp_path: Path, ledger_home: Path) -> None:
     root = tmp_path / "landing"
     (root / "prices").mkdir(parents=True)
