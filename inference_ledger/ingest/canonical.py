@@ -114,17 +114,29 @@ def _number_column(field: Field) -> str:
     return q("n_" + field.name)
 
 
+def number_expr(raw: str) -> str:
+    """`try_cast(trim(raw) AS DOUBLE)`, without trimming text that parses as it is.
+
+    The cast accepts surrounding ASCII whitespace and trim removes only spaces (Unicode Zs),
+    so text that parses untrimmed parses to the same number trimmed; only the rest (no number,
+    or one padded with no-break spaces) is trimmed and parsed again.
+    """
+    return f"coalesce(try_cast({raw} AS DOUBLE), try_cast(trim({raw}) AS DOUBLE))"
+
+
 def typed_expr(field: Field, raw: str) -> str:
     """SQL converting the raw text `raw` of one field to its canonical type (NULL if invalid)."""
     kind = field.kind
     if kind == "text":
         return f"nullif(trim({raw}), '')"
     if kind == "id":
-        return f"CASE WHEN {_is_placeholder(raw)} THEN NULL ELSE trim({raw}) END"
+        arms = " ".join(f"WHEN {lit(p)} THEN NULL" for p in PLACEHOLDERS)
+        return f"CASE lower(trim({raw})) {arms} ELSE trim({raw}) END"
     if kind == "hash":
+        lowered = f"lower(trim({raw}))"
         return (
             f"CASE WHEN {_is_placeholder(raw)} THEN NULL "
-            f"ELSE regexp_replace(lower(trim({raw})), '^sha256:', '') END"
+            f"WHEN starts_with({lowered}, 'sha256:') THEN {lowered}[8:] ELSE {lowered} END"
         )
     if kind == "ts":
         return f"ledger_ts({raw})"
@@ -143,10 +155,9 @@ def typed_expr(field: Field, raw: str) -> str:
     if kind == "float":
         return f"CASE WHEN isfinite({_number_column(field)}) THEN {_number_column(field)} END"
     if kind == "bool":
-        return (
-            f"CASE WHEN {_in_list(f'lower(trim({raw}))', TRUE_WORDS)} THEN true "
-            f"WHEN {_in_list(f'lower(trim({raw}))', FALSE_WORDS)} THEN false END"
-        )
+        words = {**dict.fromkeys(TRUE_WORDS, "true"), **dict.fromkeys(FALSE_WORDS, "false")}
+        arms = " ".join(f"WHEN {lit(word)} THEN {value}" for word, value in words.items())
+        return f"CASE lower(trim({raw})) {arms} END"
     if kind == "json":
         return f"nullif(trim({raw}), '')"
     if kind == "state":
@@ -281,10 +292,11 @@ def _record_hash_expr(fields: tuple[Field, ...]) -> str:
         + ")"
     )
     as_json = "to_json({" + ", ".join(f"{lit(n)}: {q(n)}" for n in names) + "})::VARCHAR"
-    return (
-        f"CASE WHEN length({joined}) - length(replace({joined}, chr(31), '')) = {len(names) - 1} "
-        f"THEN sha256({joined}) ELSE sha256({as_json}) END"
-    )
+    # Numbers, times and booleans never contain the separator as text, so only the text
+    # values are searched (the joined text used to be counted, which cost a copy per record).
+    texts = [f.name for f in fields if SQL_TYPES[f.kind] == "VARCHAR"] + ["extras"]
+    ambiguous = " OR ".join(f"contains({q(n)}, chr(31))" for n in texts)
+    return f"CASE WHEN {ambiguous} THEN sha256({as_json}) ELSE sha256({joined}) END"
 
 
 def stage_sql(
@@ -313,7 +325,7 @@ def stage_sql(
             expr = paths[0] if len(paths) == 1 else f"coalesce({', '.join(paths)})"
         raw_cols.append(f"{expr} AS {q('r_' + field.name)}")
         if field.kind in ("int", "float"):
-            raw_cols.append(f"try_cast(trim({expr}) AS DOUBLE) AS {_number_column(field)}")
+            raw_cols.append(f"{number_expr(expr)} AS {_number_column(field)}")
     typed_cols = []
     output_cols = ["source_file", "source_line"]
     bad_checks = []
@@ -329,15 +341,17 @@ def stage_sql(
         ):
             bad_checks.append(
                 (
-                    f"{raw} IS NOT NULL AND trim({raw}) <> '' AND {q(field.name)} IS NULL",
+                    f"{q(field.name)} IS NULL AND {raw} IS NOT NULL AND trim({raw}) <> ''",
                     f"bad_type:{field.name}",
                 )
             )
     names = {f.name for f in fields}
     reason_arms = ["WHEN parse_error IS NOT NULL THEN parse_error"]
     if "event_ts" in names:
+        # A missing or blank timestamp converts to NULL, so a converted one skips the trim.
         reason_arms.append(
-            "WHEN r_event_ts IS NULL OR trim(r_event_ts) = '' THEN 'missing_timestamp'"
+            "WHEN event_ts IS NULL AND (r_event_ts IS NULL OR trim(r_event_ts) = '') "
+            "THEN 'missing_timestamp'"
         )
         reason_arms.append("WHEN event_ts IS NULL THEN 'bad_timestamp'")
     reason_arms += [f"WHEN {cond} THEN {lit(reason)}" for cond, reason in bad_checks]

@@ -452,6 +452,71 @@ def test_parquet_raw_zone_matches_warehouse(landing: Path, ledger_home: Path) ->
     assert quarantine == _query(ledger_home, "SELECT count(*) FROM raw.quarantine")[0]
 
 
+def test_record_hashes_are_stable(tmp_path: Path, ledger_home: Path) -> None:
+    """A record's hash is its identity across shapes and runs (the id of records logged
+    without one), so existing warehouses depend on it: these values were computed before
+    canonicalization was last optimized (7950305) and must never change."""
+    root = tmp_path / "landing"
+    _write_jsonl(
+        root / "events/2026-01-05.jsonl",
+        [
+            {
+                **{k: EVENT[k] for k in ("event_ts", "model_version", "custom_flag")},
+                "event_id": "evt-g1",
+                "trace_id": " trace-1 ",
+                "input_tokens": "1200",
+                "output_tokens": 300.0,
+                "inference_cost_usd": 0.0123,
+                "is_retry": "Yes",
+                "state": " Accepted ",
+                "context_hash": "SHA256:ABCDEF",
+                "prompt_version": "N/A",
+                "latency_ms": " 6010 ",
+            },
+            {
+                "timestamp": "2026-01-06 08:00:00",
+                "trace_id": "trace-q",
+                "trigger_type": "system",
+                "model_version": "gpt-4o-mini",
+                "prompt_version": "unknown",
+                "cost_usd": 0.002,
+                "state": "discarded",
+            },
+            # A value holding the unit separator is hashed from the record's JSON form.
+            {
+                "created_at": 1767618251250,
+                "result_id": "out-\u001f-9",
+                "model": "o3",
+                "retries": 2,
+                "cached": "t",
+                "tenant": "t\u00a0",
+            },
+        ],
+    )
+    _write_jsonl(
+        root / "transitions/t.jsonl",
+        [
+            {
+                "output_id": "out-1",
+                "state": "approved",
+                "event_ts": "2026-01-05T13:05:00+01:00",
+                "content_hash": " sha256:FF ",
+            }
+        ],
+    )
+    assert not ingest_landing(root, load_settings()).failed
+    assert _query(
+        ledger_home, "SELECT event_id, record_hash FROM raw.inference_events ORDER BY source_line"
+    ) == [
+        ("evt-g1", "138145543c5c66f5115f6024a0d10754db7021be76524aac271f1f3045fcd73c"),
+        ("3d5b9bc685451ab3c98d365db2790d23350444e3cbc624d390b4bef01387bb3b",) * 2,
+        ("7a1930a4285b30c64fedf39fc3c61cae47b9c3da8c7529433e66435ac6a65c5e",) * 2,
+    ]
+    assert _query(ledger_home, "SELECT transition_id, record_hash FROM raw.output_transitions") == [
+        ("287d6f88e0c1f51c9a05f8c71c283bac54a27838b68be09cfdc99d84e445afab",) * 2
+    ]
+
+
 def test_parquet_partitions_are_in_file_order_however_rows_arrived(
     tmp_path: Path, ledger_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
