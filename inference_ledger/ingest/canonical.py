@@ -278,6 +278,64 @@ def _only_flat_known_keys(
     return present <= known - sections
 
 
+# Parquet column types whose text (CAST AS VARCHAR) is exactly the text the value has after
+# to_json and json_transform, the way Parquet rows used to be read; DOUBLE gives the same
+# number (NaN and the infinities are spelled differently), so it may feed numeric fields
+# only. tests/unit/test_ingest_helpers.py holds DuckDB to both.
+TEXT_EXACT_TYPES = frozenset(
+    (
+        "VARCHAR BOOLEAN TINYINT SMALLINT INTEGER BIGINT HUGEINT UTINYINT USMALLINT UINTEGER "
+        "UBIGINT DATE TIMESTAMP TIMESTAMP_S TIMESTAMP_MS TIMESTAMP_NS"
+    ).split()
+    + ["TIMESTAMP WITH TIME ZONE"]
+)
+NUMBER_EXACT_TYPES = frozenset(("DOUBLE",))
+
+
+def reads_columns_directly(
+    spec: KindSpec, columns: tuple[tuple[str, str], ...], extra_known: tuple[str, ...] = ()
+) -> bool:
+    """True when a Parquet file with these (name, type) columns can be staged from its
+    columns (`stage_sql(direct=...)`) with the same result as from its rows as JSON: every
+    column is a known flat field (no `extras`) of a type that converts to the same text."""
+    names = frozenset(name for name, _type in columns)
+    if len(names) != len(columns) or not _only_flat_known_keys(spec, extra_known, names):
+        return False
+    for name, column_type in columns:
+        for field in spec.fields:
+            if name not in field.sources or column_type in TEXT_EXACT_TYPES:
+                continue
+            if column_type not in NUMBER_EXACT_TYPES or field.kind not in ("int", "float"):
+                return False
+    return True
+
+
+def _struct_type(tree: dict[str, object]) -> str:
+    members = ", ".join(
+        f"{q(k)} {v if isinstance(v, str) else _struct_type(v)}" for k, v in tree.items()
+    )
+    return f"STRUCT({members})"
+
+
+def _direct_sql(tree: dict[str, object], rows: str, columns: frozenset[str]) -> str:
+    """The parsed rows (as in stage_sql's `parsed`) of a Parquet scan `rows` (source_file,
+    source_line and the file's columns): the struct json_transform would give for the row's
+    JSON text, built from the columns (`reads_columns_directly` says when that is exact)."""
+    members = []
+    for key, node in tree.items():
+        if isinstance(node, dict):
+            members.append(f"{lit(key)}: NULL::{_struct_type(node)}")
+        elif key in columns:
+            members.append(f"{lit(key)}: CAST({q(key)} AS VARCHAR)")
+        else:
+            members.append(f"{lit(key)}: NULL::VARCHAR")
+    parsed = "{" + ", ".join(members) + "}" if tree else "NULL"
+    return (
+        "SELECT source_file, source_line, NULL::VARCHAR AS raw_text, NULL::VARCHAR AS j, "
+        f"NULL::VARCHAR AS parse_error, {parsed} AS s FROM {rows}"
+    )
+
+
 def _record_hash_expr(fields: tuple[Field, ...]) -> str:
     """SHA-256 of a record's canonical values (the same for every shape the record came in).
 
@@ -305,6 +363,7 @@ def stage_sql(
     extra_known: tuple[str, ...] = (),
     keep_json: bool = False,
     present: frozenset[str] | None = None,
+    direct: tuple[tuple[str, frozenset[str]], ...] = (),
 ) -> str:
     """A SELECT producing canonical rows plus `reason` for every record of `source`.
 
@@ -313,6 +372,10 @@ def stage_sql(
     `present`, the set of top-level keys that occur anywhere in `source`, narrows the parse
     to the aliases the file actually uses and skips the per-record search for unknown keys
     when the file has none; the result is the same as without it.
+    `direct` adds Parquet scans (SQL of rows with source_file, source_line and the file's
+    columns; the column names) that `reads_columns_directly` approved: their records are
+    staged from the columns, without JSON text, so their quarantined rows get no raw text
+    here (the caller adds it) and `present` must include their column names.
     """
     fields = spec.fields
     tree = _structure(tuple(Field(f.name, f.kind, _present_sources(f, present)) for f in fields))
@@ -390,11 +453,14 @@ def stage_sql(
         if _only_flat_known_keys(spec, extra_known, present)
         else _extras_entries_expr(spec, extra_known)
     )
+    parsed = [
+        "SELECT source_file, source_line, coalesce(raw_text, j) AS raw_text, j, parse_error, "
+        f"{parse} AS s FROM {source}"
+    ]
+    parsed += [_direct_sql(tree, rows, columns) for rows, columns in direct]
     return f"""
 WITH parsed AS (
-  SELECT source_file, source_line, coalesce(raw_text, j) AS raw_text, j, parse_error,
-         {parse} AS s
-  FROM {source}
+  {" UNION ALL ".join(parsed)}
 ), raw_values AS (
   SELECT source_file, source_line, raw_text, j, parse_error, {", ".join(raw_cols)}
   FROM parsed

@@ -22,8 +22,8 @@ import duckdb
 
 from inference_ledger.ingest.canonical import lit, q
 from inference_ledger.ingest.landing import LandingFile, content_hash, discover
-from inference_ledger.ingest.readers import UnreadableFile, load_source
-from inference_ledger.ingest.records import BATCH, RecordLoader, redacted
+from inference_ledger.ingest.readers import UnreadableFile
+from inference_ledger.ingest.records import RecordLoader, redacted
 from inference_ledger.ingest.run_ids import new_run_id
 from inference_ledger.ingest.schema import PARTITIONED_TABLES
 from inference_ledger.ingest.warehouse import export_parquet, mark_dirty, open_warehouse
@@ -187,7 +187,7 @@ class _Run(RecordLoader):
         for item in items:
             if item.replacing:
                 self.remove_version(item.file.relpath)
-            read[item.file.relpath] = load_source(self.con, item.file, BATCH)
+            read[item.file.relpath] = self.add_source(item.file)
         costs: dict[str, float] = {}
         if kind in ("events", "otlp"):
             loaded, quarantined = self.load_events(kind)

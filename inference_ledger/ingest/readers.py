@@ -9,18 +9,20 @@ nested OTLP structure are easier to follow, and handed to DuckDB as one Arrow ta
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import gzip
 import io
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
 import duckdb
 import pyarrow as pa
 
-from inference_ledger.ingest.canonical import q
+from inference_ledger.ingest.canonical import lit, q
 from inference_ledger.ingest.landing import LandingFile
 from inference_ledger.ingest.otlp import flatten_otlp_document
 
@@ -35,10 +37,21 @@ class UnreadableFile(RuntimeError):
     """The file as a whole cannot be read (bad compression, not Parquet, ...)."""
 
 
+@contextlib.contextmanager
+def _reading() -> Iterator[None]:
+    """Errors of reading a file become UnreadableFile (the file fails, not the run)."""
+    try:
+        yield
+    except duckdb.OutOfMemoryException:
+        raise  # the machine's limit, not the file's fault (see pipeline._commit_batch)
+    except (duckdb.Error, OSError, EOFError, UnicodeDecodeError, pa.ArrowException) as exc:
+        raise UnreadableFile(f"{type(exc).__name__}: {exc}") from exc
+
+
 def load_source(con: duckdb.DuckDBPyConnection, file: LandingFile, target: str) -> int:
     """Append the records of `file` to the table `target`; returns the number read."""
     sink = Sink(con, target, file.relpath)
-    try:
+    with _reading():
         if file.fmt == "parquet":
             return _load_parquet(sink, file.path)
         if file.kind == "otlp":
@@ -46,10 +59,60 @@ def load_source(con: duckdb.DuckDBPyConnection, file: LandingFile, target: str) 
         if file.fmt == "csv":
             return load_python_rows(sink, _csv_rows(file.path))
         return _load_json_lines(sink, file.path)
-    except duckdb.OutOfMemoryException:
-        raise  # the machine's limit, not the file's fault (see pipeline._commit_batch)
-    except (duckdb.Error, OSError, EOFError, UnicodeDecodeError, pa.ArrowException) as exc:
-        raise UnreadableFile(f"{type(exc).__name__}: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class ParquetFile:
+    """A Parquet landing file's columns (name, DuckDB type) and row count."""
+
+    source_file: str
+    path: Path
+    columns: tuple[tuple[str, str], ...]
+    rows: int
+
+    @property
+    def names(self) -> list[str]:
+        return [name for name, _type in self.columns]
+
+    @property
+    def root(self) -> str:
+        """The landing directory the file's path starts with ('' if it does not end in its
+        landing name)."""
+        path = str(self.path)
+        return path[: -len(self.source_file)] if path.endswith("/" + self.source_file) else ""
+
+
+def scan_parquet(files: list[ParquetFile]) -> str:
+    """The rows of `files` (same columns, same landing root) in file order, each under its
+    landing name and numbered from 1 as `source_line`.
+
+    One scan of all the files: a scan per file would read them one after another, since a
+    daily file is a single row group (one thread's work).
+    """
+    root = files[0].root
+    assert root and all(f.root == root and f.columns == files[0].columns for f in files)
+    paths = "[" + ", ".join(lit(str(f.path)) for f in files) + "]"
+    return (
+        f"(SELECT substr(filename, {len(root) + 1}) AS source_file, "
+        "file_row_number + 1 AS source_line, * EXCLUDE (file_row_number, filename) "
+        f"FROM read_parquet({paths}, file_row_number = true, filename = true))"
+    )
+
+
+def describe_parquet(con: duckdb.DuckDBPyConnection, file: LandingFile) -> ParquetFile:
+    with _reading():
+        described = con.execute(
+            "DESCRIBE SELECT * FROM read_parquet(?)", [str(file.path)]
+        ).fetchall()
+        rows = con.execute("SELECT count(*) FROM read_parquet(?)", [str(file.path)]).fetchone()
+    columns = tuple((row[0], str(row[1])) for row in described)
+    return ParquetFile(file.relpath, file.path, columns, int(rows[0]) if rows else 0)
+
+
+def parquet_json(columns: list[str]) -> str:
+    """A Parquet row as the JSON object text it is read as (and quarantined with)."""
+    packed = ", ".join(f"{q(c)} := {q(c)}" for c in columns if c != "file_row_number")
+    return f"to_json(struct_pack({packed}))::VARCHAR"
 
 
 class Sink:
@@ -145,14 +208,12 @@ def _classify_lines_sql(lines: str) -> str:
 
 def _load_parquet(sink: Sink, path: Path) -> int:
     described = sink.con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()
-    columns = [row[0] for row in described]
-    packed = ", ".join(f"{q(c)} := {q(c)}" for c in columns if c != "file_row_number")
     return sink.append(
         f"""
         SELECT source_line, CAST(NULL AS VARCHAR) AS raw_text, j,
                CAST(NULL AS VARCHAR) AS parse_error
         FROM (
-          SELECT file_row_number + 1 AS source_line, to_json(struct_pack({packed}))::VARCHAR AS j
+          SELECT file_row_number + 1 AS source_line, {parquet_json([r[0] for r in described])} AS j
           FROM read_parquet(?, file_row_number = true)
         )
         """,

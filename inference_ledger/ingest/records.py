@@ -16,12 +16,20 @@ import duckdb
 import pyarrow as pa
 
 from inference_ledger import pricing
-from inference_ledger.ingest.canonical import lit, q, stage_sql
+from inference_ledger.ingest.canonical import lit, q, reads_columns_directly, stage_sql
 from inference_ledger.ingest.fields import (
     ENVELOPE_CHILD_ARRAYS,
     ENVELOPE_CHILD_DEFAULTS,
     KIND_SPECS,
     KindSpec,
+)
+from inference_ledger.ingest.landing import LandingFile
+from inference_ledger.ingest.readers import (
+    ParquetFile,
+    describe_parquet,
+    load_source,
+    parquet_json,
+    scan_parquet,
 )
 from inference_ledger.ingest.schema import PARTITIONED_TABLES, record_table_columns
 from inference_ledger.ingest.warehouse import mark_dirty
@@ -64,6 +72,7 @@ class RecordLoader:
         self.run_id = run_id
         self.overrides_csv = overrides_csv
         self.unpriceable: set[str] = set()
+        self.parquet: list[ParquetFile] = []  # staged from their columns (see add_source)
 
     # --- helpers -------------------------------------------------------------------------
     def scalar(self, sql: str, params: list[object] | None = None) -> object:
@@ -78,7 +87,10 @@ class RecordLoader:
             f"""INSERT INTO raw.quarantine
                 SELECT source_file, source_line, ?, reason, {redacted("raw_text")}, ?,
                        now()::TIMESTAMP
-                FROM {source} WHERE reason IS NOT NULL""",
+                FROM {source} WHERE reason IS NOT NULL
+                -- In load order (files by path, then lines; rowid keeps the order of records
+                -- that share a line) even when Parquet files were staged after the others.
+                ORDER BY source_file, source_line, rowid""",
             [kind, self.run_id],
         )
         return self.per_file(
@@ -90,6 +102,27 @@ class RecordLoader:
             f"""CREATE OR REPLACE TEMP TABLE {BATCH} (source_file VARCHAR, source_line BIGINT,
                 raw_text VARCHAR, j VARCHAR, parse_error VARCHAR)"""
         )
+        self.parquet = []
+
+    def add_source(self, file: LandingFile) -> int:
+        """Add a file's records to the batch; returns the number read.
+
+        A Parquet file whose columns can be staged as they are is only noted: canonicalizing
+        reads it then, without turning every row into JSON text and parsing it back.
+        """
+        if file.fmt == "parquet" and file.kind in KIND_SPECS and file.kind != "envelopes":
+            parquet = describe_parquet(self.con, file)
+            # Files under hive-style folders (key=value) get columns from their path, and a
+            # scan of several files might see those differently: they are read as JSON.
+            hive = any("=" in part for part in file.relpath.split("/")[:-1])
+            if (
+                not hive
+                and parquet.root
+                and reads_columns_directly(KIND_SPECS[file.kind], parquet.columns)
+            ):
+                self.parquet.append(parquet)
+                return parquet.rows
+        return load_source(self.con, file, BATCH)
 
     def stage(
         self,
@@ -98,15 +131,42 @@ class RecordLoader:
         target: str,
         extra_known: tuple[str, ...] = (),
         keep_json: bool = False,
+        parquet: tuple[ParquetFile, ...] = (),
     ) -> None:
+        """Canonicalize the records of `source` (and of the `parquet` files) into `target`."""
         present = frozenset(
+            [
+                r[0]
+                for r in self.con.execute(
+                    f"SELECT DISTINCT unnest(json_keys(j)) FROM {source} WHERE j IS NOT NULL"
+                ).fetchall()
+            ]
+            + [name for file in parquet for name in file.names]
+        )
+        groups: dict[tuple[object, ...], list[ParquetFile]] = {}
+        for file in parquet:
+            groups.setdefault((file.columns, file.root), []).append(file)
+        direct = tuple(
+            (scan_parquet(files), frozenset(files[0].names)) for files in groups.values()
+        )
+        sql = stage_sql(spec, source, extra_known, keep_json, present, direct)
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {target} AS {sql}")
+        quarantined = {
             r[0]
             for r in self.con.execute(
-                f"SELECT DISTINCT unnest(json_keys(j)) FROM {source} WHERE j IS NOT NULL"
+                f"SELECT DISTINCT source_file FROM {target} WHERE reason IS NOT NULL"
             ).fetchall()
-        )
-        sql = stage_sql(spec, source, extra_known, keep_json, present)
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {target} AS {sql}")
+        }
+        for file in parquet:
+            if file.source_file in quarantined:
+                # Quarantined rows keep the JSON text they would have been read from.
+                self.con.execute(
+                    f"""UPDATE {target} AS t SET raw_text = r.raw_text
+                        FROM (SELECT source_line, {parquet_json(file.names)} AS raw_text
+                              FROM {scan_parquet([file])}) r
+                        WHERE t.source_file = {lit(file.source_file)}
+                          AND t.source_line = r.source_line AND t.reason IS NOT NULL"""
+                )
 
     def dedup(self, stage: str, table: str, key_column: str, target: str) -> None:
         """Keep good rows whose key is new in the batch and in the table (first line wins).
@@ -296,7 +356,7 @@ class RecordLoader:
     # --- record kinds ----------------------------------------------------------------------
     def load_events(self, kind: str) -> tuple[dict[str, int], dict[str, int]]:
         spec = KIND_SPECS[kind]
-        self.stage(spec, BATCH, "_stage")
+        self.stage(spec, BATCH, "_stage", parquet=tuple(self.parquet))
         quarantined = self.quarantine("_stage", "inference_event")
         self.dedup("_stage", "inference_events", "event_id", "_load")
         self.resolve_new_models("_load")
@@ -355,7 +415,7 @@ class RecordLoader:
 
     def load_flat(self, kind: str) -> tuple[dict[str, int], dict[str, int]]:
         spec = KIND_SPECS[kind]
-        self.stage(spec, BATCH, "_stage")
+        self.stage(spec, BATCH, "_stage", parquet=tuple(self.parquet))
         quarantined = self.quarantine("_stage", spec.kind)
         if spec.kind == "prices":
             self.con.execute(

@@ -559,6 +559,69 @@ def test_parquet_partitions_are_in_file_order_however_rows_arrived(
         assert len(rows) == (5 if prefix == "b" else 10)
 
 
+def test_parquet_staged_from_columns_equals_parquet_read_as_json(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parquet files whose columns can be staged as they are give exactly the rows, hashes,
+    quarantine entries (with the row's JSON text) and Parquet files of reading every row as
+    JSON; a file that cannot (a FLOAT column, an unknown column) is read as JSON, in the
+    same batch."""
+    from inference_ledger.ingest import records
+
+    root = tmp_path / "landing"
+    (root / "events").mkdir(parents=True)
+    n = 40
+    typed = {
+        "event_id": [f"evt-{i}" if i % 7 else None for i in range(n)],
+        "timestamp": pa.array(
+            [1767744000000000 + i * 1_000_003 if i % 11 else None for i in range(n)],
+            pa.timestamp("us", tz="UTC"),
+        ),
+        "model": [" gpt-4o ", "unknown", "o3", None] * (n // 4),
+        "input_tokens": pa.array([i * 10 - 30 for i in range(n)], pa.int64()),
+        "output_tokens": pa.array([float(i) / 2 if i % 5 else None for i in range(n)]),
+        "cost_usd": pa.array([float("nan"), 1e-7, -0.0, 0.0100375] * (n // 4)),
+        "is_retry": pa.array([True, False, None, True] * (n // 4)),
+        "trigger_type": ["user_generate", " SYSTEM ", "", "mystery"] * (n // 4),
+        "tenant_id": ["t-1", "n/a", "t\u001f2", "t-3"] * (n // 4),
+    }
+    pq.write_table(pa.table(typed), root / "events/a.parquet")
+    pq.write_table(pa.table(typed).slice(0, 0), root / "events/b-empty.parquet")
+    as_float = {**typed, "confidence": pa.array([0.5] * n, pa.float32())}
+    pq.write_table(pa.table(as_float), root / "events/c-float.parquet")
+    unknown = {k: v[:10] for k, v in typed.items()} | {"custom": ["x"] * 10}
+    pq.write_table(pa.table(unknown), root / "events/d-unknown.parquet")
+    pq.write_table(
+        pa.table({**typed, "event_id": [f"e2-{i}" for i in range(n)]}), root / "events/e.parquet"
+    )
+
+    direct: list[str] = []
+    real = records.reads_columns_directly
+
+    def spy(spec: object, columns: tuple[tuple[str, str], ...], *args: object) -> bool:
+        result = real(spec, columns, *args)  # type: ignore[arg-type]
+        direct.extend([columns[0][0]] if result else [])
+        return result
+
+    snapshots = []
+    for staged in (spy, lambda *_args: False):
+        home = tmp_path / f"home-{len(snapshots)}"
+        monkeypatch.setenv("LEDGER_HOME", str(home))
+        monkeypatch.setattr(records, "reads_columns_directly", staged)
+        assert not ingest_landing(root, load_settings()).failed
+        parquet = duckdb.connect().execute(
+            f"SELECT replace(filename, '{home}', '') AS partition, file_row_number, "
+            "* EXCLUDE (ingest_run_id, filename, file_row_number) "
+            f"FROM read_parquet('{home}/raw/*/*/*.parquet', union_by_name = true, "
+            "filename = true, file_row_number = true) ORDER BY ALL"
+        )
+        snapshots.append((_snapshot(home), parquet.fetchall()))
+    assert len(direct) == 3  # a, b-empty and e; c-float and d-unknown are read as JSON
+    assert snapshots[0] == snapshots[1]
+    tables, _ = snapshots[0]
+    assert tables["quarantine"] and tables["inference_events"]
+
+
 def test_landing_price_override_prices_owned_model(tmp_path: Path, ledger_home: Path) -> None:
     root = tmp_path / "landing"
     (root / "prices").mkdir(parents=True)

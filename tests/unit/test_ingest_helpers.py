@@ -13,7 +13,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inference_ledger.ingest.canonical import MACROS, number_expr, typed_expr
+from inference_ledger.ingest.canonical import (
+    MACROS,
+    NUMBER_EXACT_TYPES,
+    TEXT_EXACT_TYPES,
+    number_expr,
+    typed_expr,
+)
 from inference_ledger.ingest.fields import STATE_MAP, TRIGGER_MAP, Field
 from inference_ledger.ingest.landing import discover, file_format
 from inference_ledger.ingest.otlp import attribute_value, otlp_id, span_record
@@ -97,6 +103,50 @@ def test_numbers_parse_as_the_trimmed_text_does(con, before: str, text: str, aft
         [value],
     ).fetchone()
     assert fast == trimmed or (fast != fast and trimmed != trimmed)  # NaN equals NaN here
+
+
+EDGE_VALUES = {
+    "VARCHAR": ["'abc'", "' x '", "'é' || chr(160)", "'a\"b\\c'", "chr(31)", "''", "'{\"a\": 1}'"],
+    "BOOLEAN": ["true", "false"],
+    "TINYINT": ["-128"],
+    "SMALLINT": ["-32768"],
+    "INTEGER": ["2147483647"],
+    "BIGINT": ["0", "-1", "9223372036854775807", "-9223372036854775808"],
+    "HUGEINT": ["170141183460469231731687303715884105727"],
+    "UTINYINT": ["255"],
+    "USMALLINT": ["65535"],
+    "UINTEGER": ["4294967295"],
+    "UBIGINT": ["18446744073709551615"],
+    "DATE": ["'2026-01-07'", "'0001-01-01'", "'9999-12-31'"],
+    "TIMESTAMP": ["'2026-01-07 01:02:03.456789'", "'1970-01-01 00:00:00.5'"],
+    "TIMESTAMP_S": ["'2026-01-07 01:02:03'"],
+    "TIMESTAMP_MS": ["'2026-01-07 01:02:03.456'"],
+    "TIMESTAMP_NS": ["'2026-01-07 01:02:03.123456789'"],
+    "TIMESTAMP WITH TIME ZONE": ["'2026-01-07 00:00:00+02'", "'2026-01-07 01:02:03.456789Z'"],
+    "DOUBLE": ["0.0100375", "1e300", "1e-7", "-0.0", "'nan'", "'inf'", "'-inf'", "5e-324", "0.1"],
+}
+
+
+def test_parquet_column_text_matches_its_json_text(con) -> None:
+    """Parquet files are staged from their columns (canonical.reads_columns_directly) on the
+    promise that a column's text is the text its value had as JSON, as Parquet rows were
+    read before: exactly for TEXT_EXACT_TYPES, as the same number for NUMBER_EXACT_TYPES."""
+    assert set(EDGE_VALUES) == TEXT_EXACT_TYPES | NUMBER_EXACT_TYPES
+    for column_type, values in EDGE_VALUES.items():
+        for value in values:
+            # NaN equals NaN in DuckDB's comparisons.
+            via_json, text, same_number = con.execute(
+                f"""SELECT via_json, text,
+                           try_cast(via_json AS DOUBLE)
+                             IS NOT DISTINCT FROM try_cast(text AS DOUBLE)
+                    FROM (SELECT json_transform(to_json({{'c': v}}), '{{"c": "VARCHAR"}}').c
+                                   AS via_json, CAST(v AS VARCHAR) AS text
+                          FROM (SELECT CAST({value} AS {column_type}) AS v))"""
+            ).fetchone()
+            if column_type in TEXT_EXACT_TYPES:
+                assert via_json == text, (column_type, value)
+            else:
+                assert same_number, (column_type, value, via_json, text)
 
 
 def test_pseudonymize_is_hmac_sha256() -> None:
