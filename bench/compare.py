@@ -17,7 +17,8 @@ plus the PostgreSQL server's, sampled with psutil) and is the median of `--repea
 
 Every alternative's four headline results must equal the marts, or the command exits 1.
 Results accumulate in `<workdir>/compare-results.json` (one entry per size, approach and
-input), so sizes can be run separately; the Markdown tables and the plot are written from it.
+input, each with its time), so sizes, and approaches of one size, can be run separately; the
+Markdown tables and the plot are written from it.
 """
 
 from __future__ import annotations
@@ -238,6 +239,24 @@ def price_list(landing: Path, fmt: str, out: Path) -> None:
 
 
 # --- one size --------------------------------------------------------------------------------
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def merged(earlier: dict[str, Any] | None, block: dict[str, Any]) -> dict[str, Any]:
+    """`block` with the entries of an earlier measurement of the same size and days that it
+    did not measure again, so approaches of one size can be measured in separate runs."""
+    if not earlier or (earlier.get("events"), earlier.get("days")) != (
+        block["events"],
+        block["days"],
+    ):
+        return block
+    results = {**earlier["results"], **block["results"]}
+    stamps = sorted(e["measured_at"] for e in results.values() if "measured_at" in e)
+    span = f"{stamps[0]} to {stamps[-1]}" if stamps and stamps[0] != stamps[-1] else None
+    return {**block, "results": results, "measured_at": span or block["measured_at"]}
+
+
 def _summary(runs: list[dict[str, Any]], events: int) -> dict[str, Any]:
     seconds = statistics.median(r["seconds"] for r in runs)
     entry: dict[str, Any] = {
@@ -246,6 +265,7 @@ def _summary(runs: list[dict[str, Any]], events: int) -> dict[str, Any]:
         "peak_rss_gib": max(r["peak_rss_gib"] for r in runs),
         "cpu_seconds": statistics.median(r.get("cpu_seconds", 0.0) for r in runs),
         "events_per_second": events / seconds,
+        "measured_at": _now(),
     }
     if "stages" in runs[0]:
         entry["stages"] = {
@@ -284,7 +304,7 @@ def run_size(
             "days": args.days,
             "cores": os.cpu_count(),
             "load": [round(x, 2) for x in os.getloadavg()],
-            "measured_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "measured_at": _now(),
             "repeat": args.repeat,
             "pipeline_repeat": args.pipeline_repeat,
             "results": entries,
@@ -584,7 +604,7 @@ def main(argv: list[str]) -> int:
             def save(block: dict[str, Any], size: int = size) -> None:
                 # Re-read: another size may be measured by a concurrent invocation.
                 current = json.loads(store_path.read_text()) if store_path.exists() else {}
-                current[label(size)] = block
+                current[label(size)] = merged(current.get(label(size)), block)
                 store_path.write_text(json.dumps(current, indent=2))
                 store.clear()
                 store.update(current)

@@ -1,0 +1,33 @@
+"""The benchmark's result store: approaches of one size measured in separate runs add up."""
+
+from __future__ import annotations
+
+from bench.compare import merged
+
+
+def _block(results: dict, events: int = 1000, at: str = "2026-12-04 10:00 UTC") -> dict:
+    return {"events": events, "days": 60, "measured_at": at, "load": [1.0], "results": results}
+
+
+def test_a_later_run_keeps_the_approaches_it_did_not_measure_again():
+    earlier = _block(
+        {
+            "pipeline|jsonl": {"seconds": 10.0, "measured_at": "2026-12-04 10:00 UTC"},
+            "duckdb|jsonl": {"seconds": 1.0, "measured_at": "2026-12-04 10:05 UTC"},
+        }
+    )
+    later = _block(
+        {"duckdb|jsonl": {"seconds": 0.9, "measured_at": "2026-12-04 11:00 UTC"}},
+        at="2026-12-04 11:00 UTC",
+    )
+    both = merged(earlier, later)
+    assert both["results"]["pipeline|jsonl"]["seconds"] == 10.0
+    assert both["results"]["duckdb|jsonl"]["seconds"] == 0.9
+    assert both["measured_at"] == "2026-12-04 10:00 UTC to 2026-12-04 11:00 UTC"
+
+
+def test_a_run_of_another_size_or_span_replaces_the_block():
+    earlier = _block({"pipeline|jsonl": {"seconds": 10.0}}, events=999)
+    later = _block({"duckdb|jsonl": {"seconds": 1.0}})
+    assert merged(earlier, later) == later
+    assert merged(None, later) == later
