@@ -576,6 +576,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--skip-incremental", action="store_true")
     parser.add_argument("--keep-data", action="store_true", help="keep landing and warehouse")
     parser.add_argument("--no-doc", action="store_true", help="do not rewrite docs/benchmarks.*")
+    parser.add_argument(
+        "--render-only",
+        action="store_true",
+        help="rewrite docs/benchmarks.* from the stored results, measuring nothing",
+    )
     args = parser.parse_args(argv)
     args.formats = [f.strip() for f in args.formats.split(",") if f.strip()]
     args.pipeline_repeat = args.pipeline_repeat or args.repeat
@@ -590,6 +595,10 @@ def main(argv: list[str]) -> int:
 
     store_path = args.workdir / "compare-results.json"
     store: dict[str, Any] = json.loads(store_path.read_text()) if store_path.exists() else {}
+    if args.render_only:
+        write_doc(store, DOC, PLOT)
+        print(f"wrote {DOC} and {PLOT} from {store_path}")
+        return 0
     failures: list[str] = []
     server = None
     if not args.skip_postgres:
