@@ -1,8 +1,9 @@
-"""The benchmark's result store: approaches of one size measured in separate runs add up."""
+"""The benchmark's result store: approaches of one size measured in separate runs add up,
+and scaling is read per approach over the sizes it ran at."""
 
 from __future__ import annotations
 
-from bench.compare import merged
+from bench.compare import merged, scaling
 
 
 def _block(results: dict, events: int = 1000, at: str = "2026-12-04 10:00 UTC") -> dict:
@@ -31,3 +32,15 @@ def test_a_run_of_another_size_or_span_replaces_the_block():
     later = _block({"duckdb|jsonl": {"seconds": 1.0}})
     assert merged(earlier, later) == later
     assert merged(None, later) == later
+
+
+def test_scaling_spans_the_sizes_each_approach_ran_at():
+    store = {
+        "1M": _block(
+            {"pipeline|jsonl": {"seconds": 60.0}, "duckdb|parquet": {"seconds": 1.0}}, events=10**6
+        ),
+        "10M": _block({"pipeline|jsonl": {"seconds": 300.0}}, events=10**7),
+        "30M": _block({"duckdb|parquet": {"seconds": 60.0}}, events=3 * 10**7),
+    }
+    found = {name: (span, round(g, 6)) for name, span, g in scaling(store)}
+    assert found == {"pipeline|jsonl": ("1M → 10M", 0.5), "duckdb|parquet": ("1M → 30M", 2.0)}
