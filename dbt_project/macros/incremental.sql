@@ -95,9 +95,27 @@
     where output_id is not null and {{ in_window('event_date', date_column) }}
 {%- endmacro %}
 
-{#- `and output_id in touched` on incremental runs; nothing on a full build. -#}
-{% macro only_touched(column='output_id') -%}
-    {%- if is_incremental() %} and {{ column }} in (select output_id from touched){% endif -%}
+{#- `and output_id in touched` on incremental runs; nothing on a full build. `since` names a
+    one-row CTE whose `day` no record of a touched output precedes (see records_since_sql):
+    the tables are stored roughly in date order, so the scan skips most of the history. -#}
+{% macro only_touched(column='output_id', since=none) -%}
+    {%- if is_incremental() %} and {{ column }} in (select output_id from touched)
+        {%- if since %} and event_date >= (select day from {{ since }}){% endif %}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The day before the earliest of `day_exprs` (SQL selects of one `day` column each): a day
+    of margin in case a date and a timestamp disagree about midnight. An unknown (null)
+    day counts as the beginning of time. -#}
+{% macro records_since_sql(day_exprs) -%}
+    -- A date, not the timestamp dateadd gives: compared with a date column, it prunes the scan.
+    select cast({{ dbt.dateadd('day', -1, 'min(day)') }} as date) as day
+    from (
+        {%- for expr in day_exprs %}
+        select coalesce(day, cast('1900-01-01' as date)) as day from ({{ expr }}) as candidate_{{ loop.index }}
+        {{- ' union all' if not loop.last }}
+        {%- endfor %}
+    ) as candidates
 {%- endmacro %}
 
 {#- ISO weeks a weekly rollup must rebuild: the weeks of affected_days(). -#}

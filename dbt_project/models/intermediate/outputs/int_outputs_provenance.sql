@@ -24,6 +24,10 @@ with outputs as (
 touched as (
     select output_id from outputs
 ),
+
+-- Their first records (events, transitions, envelopes) as just resolved from all of them.
+records_since as ({{ records_since_sql([
+    "select min(coalesce(cast(first_seen_at as date), cast('1900-01-01' as date))) as day from outputs"]) }}),
 {% endif %}
 
 
@@ -38,7 +42,7 @@ events as (
         ({{ field }} is not null) as has_{{ field }}{{ ',' if not loop.last }}
         {%- endfor %}
     from {{ ref('int_inference_events_enriched') }}
-    where output_id is not null {{ only_touched() }}
+    where output_id is not null {{ only_touched(since='records_since') }}
 ),
 
 envelopes as (
@@ -53,7 +57,7 @@ envelopes as (
             prior_output_id,
             row_number() over (partition by output_id order by event_ts desc, envelope_id desc) as rn
         from {{ ref('stg_raw__decision_envelopes') }}
-        where output_id is not null {{ only_touched() }}
+        where output_id is not null {{ only_touched(since='records_since') }}
     ) as ranked
     where rn = 1
 ),
@@ -64,7 +68,7 @@ transition_facts as (
         max(case when prior_output_id is not null then 1 else 0 end) as has_prior_output_id,
         max(case when content_hash is not null then 1 else 0 end) as has_content_hash
     from {{ ref('stg_raw__output_transitions') }}
-    where 1 = 1 {{ only_touched() }}
+    where 1 = 1 {{ only_touched(since='records_since') }}
     group by output_id
 ),
 

@@ -15,6 +15,15 @@
 with
 {% if is_incremental() %}
 touched as ({{ touched_outputs('last_activity_date') }}),
+
+-- No event, transition or envelope of a touched output precedes this day: a record older
+-- than the window was there at the previous build, so it is no older than the output's
+-- first record then. (Tool calls and approvals are read without the bound: their output
+-- can be new here while they are not.)
+records_since as ({{ records_since_sql([
+    "select cast(first_seen_at as date) as day from " ~ this
+        ~ " where output_id in (select output_id from touched)",
+    "select " ~ window_start('last_activity_date') ~ " as day"]) }}),
 {% endif %}
 
 -- The inputs are read by several CTEs below. On a full build, inlining them lets each reader
@@ -22,17 +31,17 @@ touched as ({{ touched_outputs('last_activity_date') }}),
 -- model's time at 10M); an incremental run keeps its small copies of the touched outputs.
 events as {{ inline_on_full_build }} (
     select * from {{ ref('int_inference_events_enriched') }}
-    where output_id is not null {{ only_touched() }}
+    where output_id is not null {{ only_touched(since='records_since') }}
 ),
 
 transitions as {{ inline_on_full_build }} (
     select * from {{ ref('stg_raw__output_transitions') }}
-    where 1 = 1 {{ only_touched() }}
+    where 1 = 1 {{ only_touched(since='records_since') }}
 ),
 
 envelopes as {{ inline_on_full_build }} (
     select * from {{ ref('stg_raw__decision_envelopes') }}
-    where output_id is not null {{ only_touched() }}
+    where output_id is not null {{ only_touched(since='records_since') }}
 ),
 
 -- Observed states: an output's state transitions when it has any (commit time is the

@@ -5,7 +5,7 @@ select
     decision_envelope_id,
     lower(action) as action,
     cast(event_ts as {{ dbt.type_timestamp() }}) as event_ts,
-    cast(coalesce(event_date, cast(event_ts as date)) as date) as event_date,
+    event_date,
     {{ clean_text('approver') }} as approver,
     notes,
     source_file,

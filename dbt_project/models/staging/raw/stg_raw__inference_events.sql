@@ -6,7 +6,7 @@ with source as (
 select
     event_id,
     cast(event_ts as {{ dbt.type_timestamp() }}) as event_ts,
-    cast(coalesce(event_date, cast(event_ts as date)) as date) as event_date,
+    event_date,
     {{ clean_text('trace_id') }} as trace_id,
     step_id,
     parent_step_id,

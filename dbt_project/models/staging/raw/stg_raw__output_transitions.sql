@@ -5,7 +5,7 @@ select
     state,
     state_raw,
     cast(event_ts as {{ dbt.type_timestamp() }}) as event_ts,
-    cast(coalesce(event_date, cast(event_ts as date)) as date) as event_date,
+    event_date,
     {{ clean_text('trace_id') }} as trace_id,
     {{ clean_text('prior_output_id') }} as prior_output_id,
     {{ clean_text('content_hash') }} as content_hash,

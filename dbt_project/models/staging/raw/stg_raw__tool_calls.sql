@@ -3,7 +3,7 @@ select
     tool_call_id,
     tool_name,
     cast(event_ts as {{ dbt.type_timestamp() }}) as event_ts,
-    cast(coalesce(event_date, cast(event_ts as date)) as date) as event_date,
+    event_date,
     {{ clean_text('trace_id') }} as trace_id,
     decision_envelope_id,
     {{ clean_text('output_id') }} as output_id,
