@@ -171,3 +171,16 @@
     {{ return(['int_inference_events_enriched', 'int_outputs_resolved',
                'stg_raw__output_transitions', 'stg_raw__decision_envelopes']) }}
 {%- endmacro %}
+
+{#- int_outputs_resolved; on incremental runs only the outputs last active on or after
+    `first_day_sql` (a scalar select): an output with an event on day D was last active on
+    D or later, so a join from the events of the days rebuilt loses nothing, and the hash
+    table holds the recent outputs instead of all of them. -#}
+{% macro outputs_active_since(first_day_sql) -%}
+    {%- if is_incremental() -%}
+    (select * from {{ ref('int_outputs_resolved') }}
+     where last_activity_date >= ({{ first_day_sql }}))
+    {%- else -%}
+    {{ ref('int_outputs_resolved') }}
+    {%- endif -%}
+{%- endmacro %}

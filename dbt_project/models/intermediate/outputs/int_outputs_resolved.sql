@@ -97,14 +97,15 @@ outputs as (
 ),
 
 -- Linked tool calls and approvals count as activity: a late approval changes the audit
--- verdict of the output's first day.
+-- verdict of the output's first day. Only the latest counts, and one before records_since
+-- is older than the output's own records, so the scan starts there too.
 linked_activity as (
     select output_id, max(event_date) as last_linked_date
     from (
         select output_id, event_date from {{ ref('int_tool_calls_linked') }}
         union all select output_id, event_date from {{ ref('int_approvals_linked') }}
     ) as linked
-    where output_id is not null {{ only_touched() }}
+    where output_id is not null {{ only_touched(since='records_since') }}
     group by output_id
 ),
 

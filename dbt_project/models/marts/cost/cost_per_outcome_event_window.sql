@@ -10,7 +10,8 @@
 events as (
     select e.event_date, e.total_cost_usd, e.output_id, o.final_state
     from {{ ref('int_inference_events_enriched') }} as e
-    left join {{ ref('int_outputs_resolved') }} as o on o.output_id = e.output_id
+    left join {{ outputs_active_since('select min(date_day) from affected') }} as o
+        on o.output_id = e.output_id
     {% if is_incremental() %}where e.event_date in (select date_day from affected){% endif %}
 )
 

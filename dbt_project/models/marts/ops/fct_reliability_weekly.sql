@@ -39,7 +39,8 @@ events as (
 speculative as (
     select e.week_start, sum(e.total_cost_usd) as speculative_cost_usd
     from scoped_events as e
-    inner join {{ ref('int_outputs_resolved') }} as o on o.output_id = e.output_id
+    inner join {{ outputs_active_since('select min(week_start) from affected') }} as o
+        on o.output_id = e.output_id
     where o.final_state in ('draft', 'rejected')
     group by e.week_start
 ),
