@@ -104,6 +104,7 @@ flags as (
     select
         o.output_id,
         o.first_event_date,
+        o.last_activity_date,
         o.model_version as attribute_model_version,
         o.feature,
         o.tenant_id,
