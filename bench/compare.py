@@ -251,7 +251,12 @@ def merged(earlier: dict[str, Any] | None, block: dict[str, Any]) -> dict[str, A
         block["days"],
     ):
         return block
-    results = {**earlier["results"], **block["results"]}
+    # Entries stored before each carried its own time keep their block's.
+    kept = {
+        name: {"measured_at": earlier["measured_at"].split(" to ")[-1], **entry}
+        for name, entry in earlier["results"].items()
+    }
+    results = {**kept, **block["results"]}
     stamps = sorted(e["measured_at"] for e in results.values() if "measured_at" in e)
     span = f"{stamps[0]} to {stamps[-1]}" if stamps and stamps[0] != stamps[-1] else None
     return {**block, "results": results, "measured_at": span or block["measured_at"]}

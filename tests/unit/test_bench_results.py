@@ -44,3 +44,14 @@ def test_scaling_spans_the_sizes_each_approach_ran_at():
     }
     found = {name: (span, round(g, 6)) for name, span, g in scaling(store)}
     assert found == {"pipeline|jsonl": ("1M → 10M", 0.5), "duckdb|parquet": ("1M → 30M", 2.0)}
+
+
+def test_entries_without_their_own_time_keep_their_blocks_time():
+    earlier = _block({"duckdb|jsonl": {"seconds": 1.0}}, at="2026-12-04 23:22 UTC")
+    later = _block(
+        {"pipeline|jsonl": {"seconds": 9.0, "measured_at": "2026-12-05 01:11 UTC"}},
+        at="2026-12-05 01:11 UTC",
+    )
+    both = merged(earlier, later)
+    assert both["results"]["duckdb|jsonl"]["measured_at"] == "2026-12-04 23:22 UTC"
+    assert both["measured_at"] == "2026-12-04 23:22 UTC to 2026-12-05 01:11 UTC"
