@@ -6,9 +6,10 @@
 and `expectations.docs` configures the Data Docs site under the report directory.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from expectations.config import QualityConfig
 from expectations.core import ERROR, WARN, ExpectationOutcome, SuiteSpec
-from expectations.runner import QualityRun, run_quality
 from expectations.suites import ALL_SUITES, MART_SUITES, RAW_SUITES, suite_by_name
 
 __all__ = [
@@ -24,3 +25,15 @@ __all__ = [
     "run_quality",
     "suite_by_name",
 ]
+
+if TYPE_CHECKING:
+    from expectations.runner import QualityRun, run_quality
+
+
+def __getattr__(name: str) -> Any:
+    # The runner imports Great Expectations (seconds); the suites and their check names do not.
+    if name in ("QualityRun", "run_quality"):
+        from expectations import runner
+
+        return getattr(runner, name)
+    raise AttributeError(f"module 'expectations' has no attribute {name!r}")

@@ -14,6 +14,8 @@ from expectations.config import QualityConfig
 if TYPE_CHECKING:
     from great_expectations.expectations import Expectation
 
+    from expectations.declared import Declared
+
 # Corrupt or impossible data: downstream marts must not be published.
 ERROR = "error"
 # Auditability gaps and anomalies: recorded and alerted, the pipeline continues.
@@ -79,7 +81,7 @@ def days_filter(days: Sequence[dt.date]) -> str:
 
 
 Selector = Callable[[duckdb.DuckDBPyConnection, "Sequence[dt.date] | None", QualityConfig], str]
-Builder = Callable[[QualityConfig], "list[Expectation]"]
+Builder = Callable[[QualityConfig], "list[Declared]"]
 
 
 @dataclass(frozen=True)
@@ -103,11 +105,15 @@ class SuiteSpec:
     description: str = ""
 
     def expectations(self, config: QualityConfig | None = None) -> list[Expectation]:
-        return self.build(config or QualityConfig())
+        """The Great Expectations expectations to validate with (imports GE)."""
+        return [declared.to_gx() for declared in self.build(config or QualityConfig())]
 
     def checks(self) -> list[tuple[str, str, str]]:
-        """(check name, severity, reason) of every expectation, in suite order."""
-        return [(e.meta["check"], e.meta["severity"], e.meta["why"]) for e in self.expectations()]
+        """(check name, severity, reason) of every expectation, in suite order; needs no GE."""
+        return [
+            (e.meta["check"], e.meta["severity"], e.meta["why"])
+            for e in self.build(QualityConfig())
+        ]
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import duckdb
 
 from expectations.core import ERROR, in_warehouse, meta
+from expectations.declared import gxe
 
 
 def resolve_mart(con: duckdb.DuckDBPyConnection, name: str) -> str:
@@ -24,7 +25,6 @@ def resolve_mart(con: duckdb.DuckDBPyConnection, name: str) -> str:
 
 def within(column: str, low: float | None, high: float | None, check: str, why: str):
     """An error-severity range expectation (imported lazily with GE by the caller)."""
-    import great_expectations.expectations as gxe
 
     return gxe.ExpectColumnValuesToBeBetween(
         column=column, min_value=low, max_value=high, meta=meta(check, ERROR, why)

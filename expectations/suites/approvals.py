@@ -10,7 +10,6 @@ import datetime as dt
 from collections.abc import Sequence
 
 import duckdb
-import great_expectations.expectations as gxe
 
 from expectations.config import QualityConfig
 from expectations.core import (
@@ -24,11 +23,12 @@ from expectations.core import (
     meta,
     present,
 )
+from expectations.declared import Declared, gxe
 
 TABLE = "raw.approvals"
 
 
-def build(cfg: QualityConfig) -> list[gxe.Expectation]:
+def build(cfg: QualityConfig) -> list[Declared]:
     return [
         gxe.ExpectColumnValuesToNotBeNull(
             column="action",

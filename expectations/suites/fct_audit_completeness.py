@@ -10,16 +10,16 @@ import datetime as dt
 from collections.abc import Sequence
 
 import duckdb
-import great_expectations.expectations as gxe
 
 from expectations.config import QualityConfig
 from expectations.core import ERROR, SuiteSpec, meta
+from expectations.declared import Declared, gxe
 from expectations.suites._marts import resolve_mart, within
 
 NAME = "fct_audit_completeness"
 
 
-def build(cfg: QualityConfig) -> list[gxe.Expectation]:
+def build(cfg: QualityConfig) -> list[Declared]:
     tol = cfg.sum_tolerance
     return [
         within(

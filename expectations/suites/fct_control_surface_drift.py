@@ -10,16 +10,16 @@ import datetime as dt
 from collections.abc import Sequence
 
 import duckdb
-import great_expectations.expectations as gxe
 
 from expectations.config import QualityConfig
 from expectations.core import SuiteSpec
+from expectations.declared import Declared
 from expectations.suites._marts import resolve_mart, within
 
 NAME = "fct_control_surface_drift"
 
 
-def build(cfg: QualityConfig) -> list[gxe.Expectation]:
+def build(cfg: QualityConfig) -> list[Declared]:
     tol = cfg.sum_tolerance
     return [
         within("event_share", 0, 1, "event_share_in_unit_range", "a share lies in [0, 1]"),

@@ -12,10 +12,10 @@ import datetime as dt
 from collections.abc import Sequence
 
 import duckdb
-import great_expectations.expectations as gxe
 
 from expectations.config import QualityConfig
 from expectations.core import SuiteSpec
+from expectations.declared import Declared
 from expectations.suites._marts import resolve_mart, within
 
 NAME = "fct_cost_per_outcome"
@@ -29,7 +29,7 @@ MONEY = (
 )
 
 
-def build(cfg: QualityConfig) -> list[gxe.Expectation]:
+def build(cfg: QualityConfig) -> list[Declared]:
     tol = cfg.sum_tolerance
     suite = [
         within(

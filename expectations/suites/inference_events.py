@@ -15,7 +15,6 @@ import datetime as dt
 from collections.abc import Sequence
 
 import duckdb
-import great_expectations.expectations as gxe
 
 from expectations.config import QualityConfig
 from expectations.core import (
@@ -35,6 +34,7 @@ from expectations.core import (
     meta,
     present,
 )
+from expectations.declared import Declared, gxe
 
 TABLE = "raw.inference_events"
 PROVENANCE = ("trace_id", "model_version", "prompt_version", "context_hash")
@@ -51,8 +51,8 @@ NON_NEGATIVE = (
 )
 
 
-def build(cfg: QualityConfig) -> list[gxe.Expectation]:
-    suite: list[gxe.Expectation] = [
+def build(cfg: QualityConfig) -> list[Declared]:
+    suite: list[Declared] = [
         gxe.ExpectColumnValuesToNotBeNull(
             column="event_ts",
             meta=meta("event_ts_present", ERROR, "an event without a time cannot be placed"),

@@ -12,15 +12,15 @@ import datetime as dt
 from collections.abc import Sequence
 
 import duckdb
-import great_expectations.expectations as gxe
 
 from expectations.config import QualityConfig
 from expectations.core import DAY_COLUMN, WARN, SuiteSpec, in_warehouse, meta
+from expectations.declared import Declared, gxe
 
 TABLE = "raw.inference_events"
 
 
-def build(cfg: QualityConfig) -> list[gxe.Expectation]:
+def build(cfg: QualityConfig) -> list[Declared]:
     low, high = 1.0 / cfg.volume_band_factor, cfg.volume_band_factor
     return [
         gxe.ExpectColumnValuesToBeBetween(

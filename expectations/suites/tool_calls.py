@@ -11,7 +11,6 @@ import datetime as dt
 from collections.abc import Sequence
 
 import duckdb
-import great_expectations.expectations as gxe
 
 from expectations.config import QualityConfig
 from expectations.core import (
@@ -26,13 +25,14 @@ from expectations.core import (
     meta,
     present,
 )
+from expectations.declared import Declared, gxe
 
 TABLE = "raw.tool_calls"
 NON_NEGATIVE = ("latency_ms", "retry_count", "cost_usd")
 
 
-def build(cfg: QualityConfig) -> list[gxe.Expectation]:
-    suite: list[gxe.Expectation] = [
+def build(cfg: QualityConfig) -> list[Declared]:
+    suite: list[Declared] = [
         gxe.ExpectColumnValuesToNotBeNull(
             column="tool_name",
             meta=meta("tool_name_present", ERROR, "a tool call names its tool"),

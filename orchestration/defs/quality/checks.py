@@ -9,15 +9,18 @@ step, so Great Expectations is initialised once per step, not once per check.
 # No `from __future__ import annotations`: Dagster inspects the `context` annotation.
 import datetime as dt
 import json
+import warnings
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 
-from expectations import ERROR, MART_SUITES, RAW_SUITES, WARN, SuiteSpec, run_quality
-from expectations.runner import SuiteResult
+from expectations import ERROR, MART_SUITES, RAW_SUITES, WARN, SuiteSpec
 from inference_ledger.settings import duckdb_config
 from orchestration.defs.resources import WAREHOUSE_POOL, LedgerResource
+
+if TYPE_CHECKING:
+    from expectations.runner import SuiteResult
 
 RAW_EVENTS_KEY = dg.AssetKey(["raw", "inference_events"])
 SEVERITY = {ERROR: dg.AssetCheckSeverity.ERROR, WARN: dg.AssetCheckSeverity.WARN}
@@ -36,18 +39,22 @@ def check_specs(
     partitions_def: dg.PartitionsDefinition | None = None,
 ) -> list[dg.AssetCheckSpec]:
     specs = []
-    for suite in suites:
-        for check, severity, why in suite.checks():
-            specs.append(
-                dg.AssetCheckSpec(
-                    check,
-                    asset=asset_key_for(suite, mart_key_prefix),
-                    description=f"[{severity}] {suite.name}: {why}",
-                    blocking=severity == ERROR,
-                    metadata={"suite": suite.name, "severity": severity},
-                    partitions_def=partitions_def,
+    with warnings.catch_warnings():
+        # Partitioned asset checks are a Dagster preview feature, used on purpose: a raw
+        # check's result belongs to the day it validated.
+        warnings.simplefilter("ignore", dg.PreviewWarning)
+        for suite in suites:
+            for check, severity, why in suite.checks():
+                specs.append(
+                    dg.AssetCheckSpec(
+                        check,
+                        asset=asset_key_for(suite, mart_key_prefix),
+                        description=f"[{severity}] {suite.name}: {why}",
+                        blocking=severity == ERROR,
+                        metadata={"suite": suite.name, "severity": severity},
+                        partitions_def=partitions_def,
+                    )
                 )
-            )
     return specs
 
 
@@ -82,6 +89,8 @@ def _results(
             for c, _, _ in s.checks()
         )
     ]
+    from expectations.runner import run_quality
+
     settings = ledger.settings()
     partition = _partition(context)
     results = run_quality(
@@ -119,7 +128,7 @@ def _results(
 
 
 def _check_result(
-    check_key: dg.AssetCheckKey, pairs: list[tuple[SuiteResult, Any]]
+    check_key: dg.AssetCheckKey, pairs: list[tuple["SuiteResult", Any]]
 ) -> dg.AssetCheckResult:
     failed = [(r, o) for r, o in pairs if not o.success]
     first = pairs[0][1]
