@@ -18,8 +18,8 @@ touched as ({{ touched_outputs('last_activity_date') }}),
 
 -- No event, transition or envelope of a touched output precedes this day: a record older
 -- than the window was there at the previous build, so it is no older than the output's
--- first record then. (Tool calls and approvals are read without the bound: their output
--- can be new here while they are not.)
+-- first record then. (Approvals' escalate flag is read without the bound: an output can be
+-- new here while its approvals are not.)
 records_since as ({{ records_since_sql([
     "select cast(first_seen_at as date) as day from " ~ this
         ~ " where output_id in (select output_id from touched)",
