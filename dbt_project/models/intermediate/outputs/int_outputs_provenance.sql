@@ -26,8 +26,7 @@ touched as (
 ),
 
 -- Their first records (events, transitions, envelopes) as just resolved from all of them.
-records_since as ({{ records_since_sql([
-    "select min(coalesce(cast(first_seen_at as date), cast('1900-01-01' as date))) as day from outputs"]) }}),
+records_since as ({{ records_since_sql(["select cast(first_seen_at as date) as day from outputs"]) }}),
 {% endif %}
 
 
