@@ -103,14 +103,17 @@ class _Run(RecordLoader):
     """One ingestion run: which files are new, loading them in batches, the manifest."""
 
     # --- files -----------------------------------------------------------------------------
-    def previous(self, relpath: str) -> tuple[str, int] | None:
-        row = self.con.execute(
-            f"""SELECT content_hash, version FROM raw.ingest_manifest
-                WHERE source_file = ? AND status IN {SUCCESS_STATUSES}
-                ORDER BY version DESC LIMIT 1""",
-            [relpath],
-        ).fetchone()
-        return (row[0], row[1]) if row else None
+    def loaded_versions(self) -> dict[str, tuple[str, int]]:
+        """Per landing file: (content hash, version) of its latest successful load.
+
+        Read once per run: a run looks up each path once, before it loads that path.
+        """
+        rows = self.con.execute(
+            f"""SELECT source_file, arg_max(content_hash, version), max(version)
+                FROM raw.ingest_manifest WHERE status IN {SUCCESS_STATUSES}
+                GROUP BY source_file"""
+        ).fetchall()
+        return {row[0]: (row[1], row[2]) for row in rows}
 
     def remove_version(self, relpath: str) -> None:
         for table in RECORD_TABLES:
@@ -307,6 +310,7 @@ def ingest_landing(
 
         files = [f for f in discover(landing) if kinds is None or f.kind in kinds]
         known = run.file_stats()
+        loaded = run.loaded_versions()
 
         def fingerprint(file: LandingFile) -> str:
             seen = known.get(file.relpath)
@@ -326,7 +330,7 @@ def ingest_landing(
         try:
             digests = hasher.map(fingerprint, files)
             for file, digest in zip(files, digests, strict=True):
-                previous = run.previous(file.relpath)
+                previous = loaded.get(file.relpath)
                 if previous is not None and previous[0] == digest:
                     outcome.unchanged_files += 1
                     if known.get(file.relpath, ())[:3] != (file.size, file.mtime_ns, digest):

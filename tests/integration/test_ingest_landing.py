@@ -428,6 +428,14 @@ def test_rerun_copy_and_change(landing: Path, ledger_home: Path) -> None:
     )
     assert manifest == [(1, False, 10, 10), (2, True, 1, 1)]
 
+    # Back to the first version's bytes: compared with the latest version, so a new one.
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    reverted = ingest_landing(landing, settings)
+    assert [(f.source_file, f.version, f.status) for f in reverted.files] == [
+        ("events/2026-01-05.jsonl", 3, "ingested")
+    ]
+    assert ingest_landing(landing, settings).files == []
+
 
 def test_parquet_raw_zone_matches_warehouse(landing: Path, ledger_home: Path) -> None:
     ingest_landing(landing, load_settings())
