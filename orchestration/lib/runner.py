@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import gc
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -113,6 +114,24 @@ def warehouse_run_lock(
         handle.close()
 
 
+@contextmanager
+def long_lived_objects() -> Iterator[None]:
+    """Keep the objects created inside (modules, the asset graph, the instance) out of the
+    garbage collector's full passes.
+
+    Loading Dagster and the definitions creates about half a million objects that live as
+    long as the process, and every full collection walks all of them: nine passes of up to
+    0.26 s each in a nightly run at 10M events, none of them finding garbage among those
+    objects. Collection stays off while they are created, and they are frozen afterwards.
+    """
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.enable()
+
+
 def dagster_home(settings: Settings) -> Path:
     """The Dagster instance directory of this ledger (run history, concurrency pools)."""
     home = Path(os.environ.get("DAGSTER_HOME") or settings.home / "dagster")
@@ -133,7 +152,8 @@ def run_pipeline(
     say: Callable[[str], None] = print,
 ) -> RunOutcome:
     """Run the nightly job for one partition (default yesterday) or a backfill `start..end`."""
-    import dagster as dg
+    with long_lived_objects():
+        import dagster as dg
 
     export_environment(settings)
     instance_dir = dagster_home(settings)
@@ -152,11 +172,12 @@ def run_pipeline(
         tags, label = {MODE_TAG: NIGHTLY}, partition_key
 
     with warehouse_run_lock(settings.home, wait_seconds, say):
-        # Loaded under the lock: loading may parse the dbt project.
-        from orchestration.definitions import defs
+        with long_lived_objects():
+            # Loaded under the lock: loading may parse the dbt project.
+            from orchestration.definitions import defs
 
-        job = defs.resolve_job_def("nightly")
-        instance = dg.DagsterInstance.from_config(str(instance_dir))
+            job = defs.resolve_job_def("nightly")
+            instance = dg.DagsterInstance.from_config(str(instance_dir))
         _release_dead_runs(instance, say)
         say(f"running the nightly job for {label} (Dagster instance: {instance_dir})")
         result = job.execute_in_process(
