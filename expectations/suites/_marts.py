@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 
 from expectations.core import ERROR, in_warehouse, meta
-from expectations.declared import gxe
+from expectations.declared import Declared, gxe
 
 
 def resolve_mart(con: duckdb.DuckDBPyConnection, name: str) -> str:
@@ -23,9 +23,8 @@ def resolve_mart(con: duckdb.DuckDBPyConnection, name: str) -> str:
     return in_warehouse(con, f'"{rows[0][0]}"."{name}"')
 
 
-def within(column: str, low: float | None, high: float | None, check: str, why: str):
-    """An error-severity range expectation (imported lazily with GE by the caller)."""
-
+def within(column: str, low: float | None, high: float | None, check: str, why: str) -> Declared:
+    """An error-severity range expectation."""
     return gxe.ExpectColumnValuesToBeBetween(
         column=column, min_value=low, max_value=high, meta=meta(check, ERROR, why)
     )

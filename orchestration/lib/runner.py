@@ -152,9 +152,6 @@ def run_pipeline(
     say: Callable[[str], None] = print,
 ) -> RunOutcome:
     """Run the nightly job for one partition (default yesterday) or a backfill `start..end`."""
-    with long_lived_objects():
-        import dagster as dg
-
     export_environment(settings)
     instance_dir = dagster_home(settings)
     if start or end:
@@ -173,6 +170,8 @@ def run_pipeline(
 
     with warehouse_run_lock(settings.home, wait_seconds, say):
         with long_lived_objects():
+            import dagster as dg
+
             # Loaded under the lock: loading may parse the dbt project.
             from orchestration.definitions import defs
 

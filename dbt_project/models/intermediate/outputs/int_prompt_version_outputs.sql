@@ -19,6 +19,9 @@ with events as (
     where prompt_version is not null
         and output_id is not null
         {%- if is_incremental() %}
+        -- The window start again rather than a bound read from this table after the delete:
+        -- a date literal (the nightly's) lets DuckDB skip older row groups; a subquery bound
+        -- scanned them all (10M nightly: 3.7 s and 2.2 GiB instead of 0.7 s and 1.3 GiB).
         and event_date >= {{ window_start('first_event_date') }}
         {%- endif %}
 )
